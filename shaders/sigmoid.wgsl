@@ -1,0 +1,154 @@
+// Elementwise sigmoid(x) = 1 / (1 + exp(-x)) on f32, faithfully rounded (≤ 1 ULP on the
+// CPU mirror, src/cpu/mirror.rs, which follows this file step for step).
+//
+// Accuracy must not depend on IEEE-strict behaviour, which WGSL does not promise:
+// - special values (NaN, ±inf) are recognised from the bits, never with float compares;
+// - infinities never reach float arithmetic (|x| is clamped in the integer domain);
+// - subnormal results are assembled from integer bits, since hardware may flush them;
+// - exact error terms (Fast2Sum, Cody-Waite) go through `opaque()`, so a compiler that
+//   reassociates cannot fold them to zero or merge the two halves of ln 2.
+//
+// Layout: in `sigmoid_main` one invocation handles one vec4 (bindings 0 and 1). The last
+// 1-3 elements of a length that is not a multiple of 4 are handled by `sigmoid_tail`,
+// through scalar views (bindings 2 and 3) of the same buffers. The element count is the
+// length of the scalar view, so no per-dispatch uniform is needed.
+//
+// Dispatch: a 2-D grid of workgroups, folded into a linear index, so that more than
+// 65 535 workgroups (the per-dimension limit) can run in one dispatch.
+
+struct Params {
+    // Always 0. XORing a value with it hides the value from the compiler (see `opaque`).
+    opaque_zero: u32,
+    _pad0: u32,
+    _pad1: u32,
+    _pad2: u32,
+}
+
+@group(0) @binding(0) var<storage, read> input_vec4: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read_write> output_vec4: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> input_scalar: array<f32>;
+@group(0) @binding(3) var<storage, read_write> output_scalar: array<f32>;
+@group(0) @binding(4) var<uniform> params: Params;
+
+const WORKGROUP_SIZE: u32 = 256u;
+
+// log2(e), only used to choose the reduction integer k.
+const LOG2_E: f32 = 1.442695;
+// ln 2 = LN2_HI + LN2_LO; LN2_HI has 9 significant bits, so k * LN2_HI is exact.
+const LN2_HI: f32 = 0.6933594;
+const LN2_LO: f32 = -2.1219444e-4;
+// Bits of 105.0: beyond |x| = 105 the result is exactly 0 or 1.
+const CLAMP_BITS: u32 = 0x42d20000u;
+const EXPONENT_ONES: u32 = 0x7f800000u;
+const QUIET_NAN_BIT: u32 = 0x00400000u;
+const MIN_NORMAL: f32 = 1.17549435e-38;
+// expm1(r) = r + r^2 P(r) on |r| <= ln2 / 2 (Cephes' expf coefficients).
+const P0: f32 = 1.9875691e-4;
+const P1: f32 = 1.3981999e-3;
+const P2: f32 = 8.333452e-3;
+const P3: f32 = 4.1665796e-2;
+const P4: f32 = 1.6666665e-1;
+const P5: f32 = 0.5;
+
+// The identity, invisible to the optimiser: the compiler cannot know that
+// `params.opaque_zero` is 0, so it cannot rewrite expressions across this call.
+fn opaque(v: vec4<f32>) -> vec4<f32> {
+    return bitcast<vec4<f32>>(bitcast<vec4<u32>>(v) ^ vec4<u32>(params.opaque_zero));
+}
+
+// q * 2^k for positive normal q and k <= 0, given pow2_k = 2^k (0 below 2^-126),
+// rounded to nearest even also when the result is subnormal: a normal result is the
+// exact product; a subnormal one is round(q * 2^(k+149)) smallest subnormals, an integer
+// that is the result's bit pattern. Neither step produces a subnormal float, so hardware
+// that flushes subnormals gets it right too.
+fn scale_by_pow2(q: vec4<f32>, pow2_k: vec4<f32>, k: vec4<i32>) -> vec4<f32> {
+    let normal = q * pow2_k;
+    // 2^(k+149), capped at 2^24 so that the product converts to u32 whatever k is.
+    let pow2_subnormal = bitcast<vec4<f32>>(vec4<u32>(clamp(k + vec4<i32>(276), vec4<i32>(1), vec4<i32>(151))) << vec4<u32>(23u));
+    let subnormal = bitcast<vec4<f32>>(vec4<u32>(round(q * pow2_subnormal)));
+    return select(subnormal, normal, normal >= vec4<f32>(MIN_NORMAL));
+}
+
+fn sigmoid4(x: vec4<f32>) -> vec4<f32> {
+    let bits = bitcast<vec4<u32>>(x);
+    let magnitude_bits = bits & vec4<u32>(0x7fffffffu);
+    // a = -|x|, clamped. Only exp(a) = exp(-|x|) <= 1 is needed, which cannot overflow:
+    // sigmoid(x) = exp(a) / (1 + exp(a)) for x <= 0 and 1 / (1 + exp(a)) for x > 0.
+    let a = -bitcast<vec4<f32>>(min(magnitude_bits, vec4<u32>(CLAMP_BITS)));
+
+    // a = k ln2 + r_hi + r_lo, |r| <= ln2 / 2 (Cody-Waite); a - k * LN2_HI is exact.
+    let k = round(a * LOG2_E);
+    let r_hi = opaque(fma(-k, vec4<f32>(LN2_HI), a));
+    let r_lo = -k * LN2_LO;
+    let r = r_hi + r_lo;
+
+    // exp(a) = 2^k (1 + r_hi + r_lo + r^2 P(r)) = 2^k (u + u_lo). The large term
+    // 1 + r_hi is split exactly (Fast2Sum) and the small terms join its low part, so the
+    // rounding of r never reaches the result.
+    var p = fma(vec4<f32>(P0), r, vec4<f32>(P1));
+    p = fma(p, r, vec4<f32>(P2));
+    p = fma(p, r, vec4<f32>(P3));
+    p = fma(p, r, vec4<f32>(P4));
+    p = fma(p, r, vec4<f32>(P5));
+    let one_plus_r = 1.0 + r_hi;
+    let low = (r_hi - (opaque(one_plus_r) - 1.0)) + fma(r * r, p, r_lo);
+    let u = one_plus_r + low;
+    let u_lo = low - (opaque(u) - one_plus_r);
+
+    // exp(a) = e + e_lo = 2^k (u + u_lo): scaling by a power of two is exact. 2^k is
+    // built from bits and is 0 below 2^-126, where 1 + e = 1 far beyond f32 precision.
+    let k_int = vec4<i32>(k);
+    let pow2_k = bitcast<vec4<f32>>(vec4<u32>(max(k_int + vec4<i32>(127), vec4<i32>(0))) << vec4<u32>(23u));
+    let e = u * pow2_k;
+    let e_lo = u_lo * pow2_k;
+    let d = 1.0 + e;
+
+    // The quotient n / (1 + e + e_lo), with n + n_lo = u + u_lo for x <= 0 (then scaled
+    // by 2^k) and n = 1 for x > 0.
+    let positive = (bits >> vec4<u32>(31u)) == vec4<u32>(0u);
+    let n = select(u, vec4<f32>(1.0), positive);
+    let n_lo = select(u_lo, vec4<f32>(0.0), positive);
+
+    // One correction step: q = q0 + remainder / d. The remainder
+    // n + n_lo - q0 (1 + e + e_lo) is evaluated as (n - q0) - q0 e + (n_lo - q0 e_lo):
+    // n - q0 is exact (q0 lies in [n/2, n]) and q0 e is exact with a fused fma, off by
+    // half an ulp of q0 e without one. The rounding of d costs nothing: d appears only
+    // in the quotient estimate, never in the remainder.
+    let q0 = n / d;
+    let remainder = fma(-q0, e, n - q0) + (n_lo - q0 * e_lo);
+    let q = q0 + remainder / d;
+    let result = select(scale_by_pow2(q, pow2_k, k_int), q, positive);
+
+    // NaN in, the same NaN (quieted) out.
+    let is_nan = magnitude_bits > vec4<u32>(EXPONENT_ONES);
+    return select(result, bitcast<vec4<f32>>(bits | vec4<u32>(QUIET_NAN_BIT)), is_nan);
+}
+
+// Main pass: one vec4 per invocation, over the first len / 4 * 4 elements.
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn sigmoid_main(
+    @builtin(workgroup_id) workgroup: vec3<u32>,
+    @builtin(num_workgroups) grid: vec3<u32>,
+    @builtin(local_invocation_index) local: u32,
+) {
+    let index = (workgroup.y * grid.x + workgroup.x) * WORKGROUP_SIZE + local;
+    if index < arrayLength(&input_scalar) / 4u {
+        output_vec4[index] = sigmoid4(input_vec4[index]);
+    }
+}
+
+// Scalar tail: the last len % 4 elements, dispatched as one workgroup only when there
+// are any. Kept out of the main pass so that its branch costs the main pass nothing.
+@compute @workgroup_size(1)
+fn sigmoid_tail() {
+    let len = arrayLength(&input_scalar);
+    let start = len / 4u * 4u;
+    var v = vec4<f32>(0.0);
+    for (var j = 0u; j < len - start; j++) {
+        v[j] = input_scalar[start + j];
+    }
+    let y = sigmoid4(v);
+    for (var j = 0u; j < len - start; j++) {
+        output_scalar[start + j] = y[j];
+    }
+}

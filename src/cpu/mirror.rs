@@ -1,0 +1,178 @@
+//! The GPU kernel's algorithm in Rust, step for step with `shaders/sigmoid.wgsl`.
+//!
+//! It exists so that the algorithm can be judged on the CPU: over all 2³² inputs in a
+//! few seconds, and under the liberties WGSL allows a GPU compiler (subnormals flushed to
+//! zero, `fma` evaluated as a rounded multiply followed by a rounded add). If you change
+//! the shader, change this file the same way; the `mirror_matches_kernel` test compares
+//! the two bit for bit on a sweep of inputs.
+
+/// How the floating-point operations of the mirror behave. [`Arith::IEEE`] is what a
+/// strict CPU does; the others model what a GPU compiler is allowed to do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Arith {
+    /// `fma(a, b, c)` rounds once (true) or rounds `a * b` and then the sum (false).
+    pub fused_fma: bool,
+    /// Subnormal operands and results of float arithmetic are replaced by zero.
+    pub flush_subnormals: bool,
+}
+
+impl Arith {
+    /// Strict IEEE 754 arithmetic with a fused `fma`.
+    pub const IEEE: Arith = Arith {
+        fused_fma: true,
+        flush_subnormals: false,
+    };
+    /// The loosest arithmetic WGSL permits: unfused `fma` and flushed subnormals.
+    pub const FAST_MATH: Arith = Arith {
+        fused_fma: false,
+        flush_subnormals: true,
+    };
+
+    fn ftz(self, x: f32) -> f32 {
+        if self.flush_subnormals && x.is_subnormal() {
+            0.0f32.copysign(x)
+        } else {
+            x
+        }
+    }
+
+    fn add(self, a: f32, b: f32) -> f32 {
+        self.ftz(self.ftz(a) + self.ftz(b))
+    }
+
+    fn sub(self, a: f32, b: f32) -> f32 {
+        self.ftz(self.ftz(a) - self.ftz(b))
+    }
+
+    fn mul(self, a: f32, b: f32) -> f32 {
+        self.ftz(self.ftz(a) * self.ftz(b))
+    }
+
+    fn div(self, a: f32, b: f32) -> f32 {
+        self.ftz(self.ftz(a) / self.ftz(b))
+    }
+
+    fn fma(self, a: f32, b: f32, c: f32) -> f32 {
+        let (a, b, c) = (self.ftz(a), self.ftz(b), self.ftz(c));
+        if self.fused_fma {
+            self.ftz(a.mul_add(b, c))
+        } else {
+            self.add(self.mul(a, b), c)
+        }
+    }
+}
+
+/// `log2(e)`, only used to pick the reduction integer `k`, so its rounding is harmless.
+pub const LOG2_E: f32 = std::f32::consts::LOG2_E;
+/// High part of `ln 2` with 9 significant bits: `k * LN2_HI` is exact for |k| < 2¹⁵.
+pub const LN2_HI: f32 = 0.693_359_4;
+/// `ln 2 - LN2_HI`, rounded to `f32`.
+pub const LN2_LO: f32 = -2.121_944_4e-4;
+/// Bits of 105.0: inputs are clamped to |x| ≤ 105 in the integer domain, beyond which the
+/// result is exactly 0 or 1, so no infinity ever reaches float arithmetic.
+pub const CLAMP_BITS: u32 = 0x42d2_0000;
+/// Coefficients of `expm1(r) = r + r² P(r)` on |r| ≤ ln2/2 (Cephes' `expf`), highest
+/// degree first.
+pub const EXPM1_P: [f32; 6] = [
+    1.987_569_1e-4,
+    1.398_199_9e-3,
+    8.333_452e-3,
+    4.166_579_6e-2,
+    1.666_666_5e-1,
+    0.5,
+];
+
+/// The kernel's sigmoid on one value with strict IEEE arithmetic.
+#[must_use]
+pub fn sigmoid(x: f32) -> f32 {
+    sigmoid_with(x, Arith::IEEE)
+}
+
+/// The kernel's sigmoid on one value, with the given arithmetic.
+#[must_use]
+pub fn sigmoid_with(x: f32, m: Arith) -> f32 {
+    let bits = x.to_bits();
+    let magnitude_bits = bits & 0x7fff_ffff;
+    // a = -|x|, clamped. Only exp(a) = exp(-|x|) ≤ 1 is needed, which cannot overflow:
+    // sigmoid(x) = exp(a) / (1 + exp(a)) for x ≤ 0 and 1 / (1 + exp(a)) for x > 0.
+    let a = -f32::from_bits(magnitude_bits.min(CLAMP_BITS));
+
+    // a = k ln2 + r with |r| ≤ ln2/2. `a - k*LN2_HI` is exact; `opaque` keeps a compiler
+    // from merging the two products into `k * (LN2_HI + LN2_LO)`, which loses the low part.
+    let k = m.mul(a, LOG2_E).round_ties_even();
+    let r_hi = opaque(m.fma(-k, LN2_HI, a));
+    let r_lo = m.mul(-k, LN2_LO);
+    let r = m.add(r_hi, r_lo);
+
+    // exp(a) = 2^k (1 + r_hi + r_lo + r² P(r)) = 2^k (u + u_lo). The large term 1 + r_hi
+    // is split exactly (Fast2Sum), and the small terms are added to its low part, so
+    // that the rounding of r never reaches the result.
+    let mut p = EXPM1_P[0];
+    for c in &EXPM1_P[1..] {
+        p = m.fma(p, r, *c);
+    }
+    let one_plus_r = m.add(1.0, r_hi);
+    let low = m.add(
+        m.sub(r_hi, m.sub(opaque(one_plus_r), 1.0)),
+        m.fma(m.mul(r, r), p, r_lo),
+    );
+    let u = m.add(one_plus_r, low);
+    let u_lo = m.sub(low, m.sub(opaque(u), one_plus_r));
+
+    // exp(a) = e + e_lo = 2^k (u + u_lo): scaling by a power of two is exact. 2^k is
+    // built from bits; below 2^-126 it is 0, where 1 + e = 1 far beyond f32 precision.
+    let k_int = k as i32;
+    let pow2_k = f32::from_bits(((k_int + 127).max(0) as u32) << 23);
+    let e = m.mul(u, pow2_k);
+    let e_lo = m.mul(u_lo, pow2_k);
+    let d = m.add(1.0, e);
+
+    // The quotient n / (1 + e + e_lo), with n + n_lo = u + u_lo for x ≤ 0 (then scaled
+    // by 2^k) and n = 1 for x > 0.
+    let positive = bits >> 31 == 0;
+    let (n, n_lo) = if positive { (1.0, 0.0) } else { (u, u_lo) };
+
+    // One correction step: q = q0 + remainder / d. The remainder
+    // n + n_lo - q0 (1 + e + e_lo) is evaluated as (n - q0) - q0 e + (n_lo - q0 e_lo):
+    // n - q0 is exact (q0 lies in [n/2, n]), and q0 e is exact with a fused fma and off
+    // by half an ulp of q0 e without one. Rounding d itself costs nothing: d appears
+    // only in the quotient estimate, never in the remainder.
+    let q0 = m.div(n, d);
+    let remainder = m.add(m.fma(-q0, e, m.sub(n, q0)), m.sub(n_lo, m.mul(q0, e_lo)));
+    let q = m.add(q0, m.div(remainder, d));
+    let result = if positive {
+        q
+    } else {
+        scale_by_pow2(q, pow2_k, k_int, m)
+    };
+    if magnitude_bits > 0x7f80_0000 {
+        f32::from_bits(bits | super::QUIET_NAN_BIT)
+    } else {
+        result
+    }
+}
+
+/// `q · 2^k` for positive normal `q` and `k ≤ 0`, given `pow2_k` = 2^k (0 below
+/// 2^-126), rounded to nearest even even when the result is subnormal: a normal result
+/// is the exact product; a subnormal one is `round(q · 2^(k+149))` smallest subnormals,
+/// an integer that is the result's bit pattern. Neither step produces a subnormal float,
+/// so flushing hardware gets it right too.
+#[must_use]
+pub fn scale_by_pow2(q: f32, pow2_k: f32, k: i32, m: Arith) -> f32 {
+    let normal = m.mul(q, pow2_k);
+    // 2^(k+149), capped at 2^24 so that the product converts to u32 whatever k is.
+    let pow2_subnormal = f32::from_bits(((k + 276).clamp(1, 151) as u32) << 23);
+    let subnormal_bits = m.mul(q, pow2_subnormal).round_ties_even() as u32;
+    if normal >= f32::MIN_POSITIVE {
+        normal
+    } else {
+        f32::from_bits(subnormal_bits)
+    }
+}
+
+/// The shader's `opaque()`: the identity, which the GPU compiler cannot see through (it
+/// XORs with a uniform that is always 0). On the CPU, Rust never reassociates float
+/// operations, so the identity is faithful.
+fn opaque(x: f32) -> f32 {
+    x
+}

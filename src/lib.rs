@@ -1,0 +1,48 @@
+//! # wgpu-sigmoid
+//!
+//! The sigmoid activation, `sigmoid(x) = 1 / (1 + exp(-x))`, on any GPU that wgpu
+//! reaches (Vulkan, Metal, DX12, GL), for `f32` tensors of any length, every result
+//! within 1 ULP of the correctly rounded value.
+//!
+//! ```no_run
+//! # fn main() -> Result<(), wgpu_sigmoid::Error> {
+//! let sigmoid = wgpu_sigmoid::Sigmoid::new()?;
+//! let y = sigmoid.forward(&[-20.0, -1.0, 0.0, 1.0, 20.0])?;
+//! assert_eq!(y, [2.0611537e-09, 2.6894143e-01, 5.0e-01, 7.3105860e-01, 1.0]);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! - [`Sigmoid`] owns (or borrows) a device, the compiled kernels and reusable buffers;
+//!   inputs longer than one storage binding are processed in pieces.
+//! - [`cpu`] holds the correctly rounded reference every GPU result is tested against.
+//! - [`adapter`] chooses the adapter (`WGPU_BACKEND`, `WGPU_ADAPTER_NAME`,
+//!   `WGPU_POWER_PREF`).
+//! - [`verify`] is the accuracy sweep behind `wgpu-sigmoid verify`.
+//! - [`npy`] reads and writes the `.npy` files of the command-line tool.
+#![deny(missing_docs)]
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+#![warn(unreachable_pub)]
+
+pub mod adapter;
+pub mod bench;
+mod buffers;
+pub mod cpu;
+mod error;
+pub mod kernel;
+pub mod npy;
+mod sigmoid;
+pub mod verify;
+
+pub use adapter::AdapterOptions;
+pub use error::Error;
+pub use sigmoid::{Options, Sigmoid};
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sigmoid_is_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<crate::Sigmoid>();
+    }
+}

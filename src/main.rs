@@ -1,0 +1,283 @@
+//! `wgpu-sigmoid`: apply, verify and benchmark the GPU sigmoid from the command line.
+
+use std::io::{BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use wgpu_sigmoid::{AdapterOptions, Options, Sigmoid, adapter, bench, npy, verify};
+
+/// Sigmoid on any GPU wgpu reaches, faithfully rounded.
+#[derive(Parser, Debug)]
+#[command(version, about)]
+struct Cli {
+    /// Backend to use; `auto` tries all. Default: `WGPU_BACKEND`, else all.
+    #[arg(long, global = true, value_enum)]
+    backend: Option<Backend>,
+    /// Use the first adapter whose name contains NAME (case-insensitive).
+    /// Default: `WGPU_ADAPTER_NAME`.
+    #[arg(long, global = true, value_name = "NAME")]
+    adapter: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Apply sigmoid to a little-endian float32 .npy file (any shape, C order).
+    Apply {
+        /// Input .npy file.
+        input: PathBuf,
+        /// Output .npy file, written atomically (same shape and dtype).
+        output: PathBuf,
+    },
+    /// List every adapter with its backend, type, driver and the limits that matter.
+    Info,
+    /// Compare GPU results with the correctly rounded reference over f32 bit patterns.
+    Verify {
+        /// Check every N-th bit pattern (1 = all 2^32).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+        stride: u32,
+        /// Largest error in ULP that the contract allows.
+        #[arg(long, default_value_t = 2)]
+        max_ulp: u32,
+    },
+    /// Time the kernel against a copy-only kernel, end to end, and the CPU reference.
+    Bench {
+        /// Elements per run.
+        #[arg(long, default_value_t = 64 << 20)]
+        elements: u64,
+        /// Runs of each measurement; medians are reported.
+        #[arg(long, default_value_t = 15)]
+        iterations: usize,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum Backend {
+    Vulkan,
+    Gl,
+    Metal,
+    Dx12,
+    Auto,
+}
+
+impl Backend {
+    fn backends(self) -> wgpu::Backends {
+        match self {
+            Backend::Vulkan => wgpu::Backends::VULKAN,
+            Backend::Gl => wgpu::Backends::GL,
+            Backend::Metal => wgpu::Backends::METAL,
+            Backend::Dx12 => wgpu::Backends::DX12,
+            Backend::Auto => wgpu::Backends::all(),
+        }
+    }
+}
+
+/// Why the command failed; printed as one line.
+#[derive(Debug, thiserror::Error)]
+enum CliError {
+    #[error("{0}")]
+    Gpu(#[from] wgpu_sigmoid::Error),
+    #[error("{path}: {source}")]
+    Npy {
+        path: PathBuf,
+        source: npy::NpyError,
+    },
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("input and output are the same file ({0}); write to another path")]
+    SamePath(PathBuf),
+    #[error(
+        "accuracy contract broken: max error {max_ulp} ULP (allowed {allowed}), or NaN/special-value failures (see the table)"
+    )]
+    ContractBroken { max_ulp: u32, allowed: u32 },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), CliError> {
+    let mut adapter_options = AdapterOptions::from_env();
+    if let Some(backend) = cli.backend {
+        adapter_options.backends = Some(backend.backends());
+    }
+    if let Some(name) = cli.adapter {
+        adapter_options.adapter_name = Some(name);
+    }
+    let open = || -> Result<Sigmoid, CliError> {
+        Ok(pollster::block_on(Sigmoid::with_adapter(
+            &adapter_options,
+            Options::default(),
+        ))?)
+    };
+    match cli.command {
+        Command::Apply { input, output } => apply(open, &input, &output),
+        Command::Info => {
+            info(adapter_options.backends.unwrap_or(wgpu::Backends::all()));
+            Ok(())
+        }
+        Command::Verify { stride, max_ulp } => run_verify(&open()?, stride, max_ulp),
+        Command::Bench {
+            elements,
+            iterations,
+        } => {
+            let sigmoid = open()?;
+            println!("adapter: {}", describe(sigmoid.adapter_info()));
+            print!("{}", bench::run(&sigmoid, elements, iterations)?);
+            Ok(())
+        }
+    }
+}
+
+/// Reads and checks the input before opening the GPU, so a bad file fails fast.
+fn apply(
+    open: impl FnOnce() -> Result<Sigmoid, CliError>,
+    input: &Path,
+    output: &Path,
+) -> Result<(), CliError> {
+    let io_error = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| CliError::Io { path, source }
+    };
+    let file = std::fs::File::open(input).map_err(io_error(input))?;
+    if let (Ok(a), Ok(b)) = (input.canonicalize(), output.canonicalize())
+        && a == b
+    {
+        return Err(CliError::SamePath(a));
+    }
+    let npy_error = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| CliError::Npy { path, source }
+    };
+    let mut array = npy::read(&mut BufReader::new(file)).map_err(npy_error(input))?;
+    open()?.forward_in_place(&mut array.data)?;
+
+    // Write next to the destination, then rename: a failure never leaves a partial file.
+    let directory = match output.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let temporary = tempfile::Builder::new()
+        .prefix(".wgpu-sigmoid-")
+        .suffix(".npy.tmp")
+        .tempfile_in(directory)
+        .map_err(io_error(directory))?;
+    let mut writer = BufWriter::new(temporary);
+    npy::write(&mut writer, &array.shape, &array.data).map_err(npy_error(output))?;
+    let temporary = writer
+        .into_inner()
+        .map_err(|e| io_error(output)(e.into_error()))?;
+    temporary.as_file().sync_all().map_err(io_error(output))?;
+    temporary
+        .persist(output)
+        .map_err(|e| io_error(output)(e.error))?;
+    Ok(())
+}
+
+fn info(backends: wgpu::Backends) {
+    let adapters = pollster::block_on(adapter::enumerate(backends));
+    if adapters.is_empty() {
+        println!("no adapters found for {backends:?}");
+    }
+    for adapter in adapters {
+        let info = adapter.get_info();
+        let limits = adapter.limits();
+        let features = adapter.features();
+        println!("{}", describe(&info));
+        println!(
+            "  driver:                              {} {}",
+            info.driver, info.driver_info
+        );
+        println!(
+            "  max_storage_buffer_binding_size:     {}",
+            limits.max_storage_buffer_binding_size
+        );
+        println!(
+            "  max_buffer_size:                     {}",
+            limits.max_buffer_size
+        );
+        println!(
+            "  max_compute_workgroups_per_dimension: {}",
+            limits.max_compute_workgroups_per_dimension
+        );
+        println!(
+            "  max_compute_invocations_per_workgroup: {}",
+            limits.max_compute_invocations_per_workgroup
+        );
+        println!(
+            "  min_storage_buffer_offset_alignment: {}",
+            limits.min_storage_buffer_offset_alignment
+        );
+        println!(
+            "  features: SHADER_F16={} TIMESTAMP_QUERY={} MAPPABLE_PRIMARY_BUFFERS={}",
+            features.contains(wgpu::Features::SHADER_F16),
+            features.contains(wgpu::Features::TIMESTAMP_QUERY),
+            features.contains(wgpu::Features::MAPPABLE_PRIMARY_BUFFERS),
+        );
+    }
+}
+
+fn describe(info: &wgpu::AdapterInfo) -> String {
+    format!("{} ({:?}, {:?})", info.name, info.backend, info.device_type)
+}
+
+fn run_verify(sigmoid: &Sigmoid, stride: u32, max_ulp: u32) -> Result<(), CliError> {
+    let sweep = verify::Sweep::new(stride);
+    let total = sweep.len();
+    let batch = usize::try_from(sigmoid.chunk_elements().min(16 << 20)).unwrap_or(16 << 20);
+    let mut inputs = vec![0.0f32; batch];
+    let mut outputs = vec![0.0f32; batch];
+    let mut report = verify::Report::default();
+    let started = Instant::now();
+    let mut done = 0u64;
+    let mut next_progress = 0u64;
+    println!(
+        "adapter: {}\ninputs: {total} (every {stride}th f32 bit pattern, plus ±0, ±inf, NaNs, ±min subnormal)",
+        describe(sigmoid.adapter_info())
+    );
+    while done < total {
+        let n = sweep.fill(done, &mut inputs);
+        sigmoid.forward_into(&inputs[..n], &mut outputs[..n])?;
+        report.merge(&verify::check_parallel(&inputs[..n], &outputs[..n]));
+        done += n as u64;
+        if done >= next_progress || done == total {
+            eprint!(
+                "\rverified {done}/{total} ({:.0} %), {:.0} s",
+                100.0 * done as f64 / total as f64,
+                started.elapsed().as_secs_f64()
+            );
+            let _ = std::io::stderr().flush();
+            next_progress = done + total / 20;
+        }
+    }
+    eprintln!();
+    println!("{report}");
+    let worst = report.total().max_ulp;
+    let met = report.meets(max_ulp);
+    println!(
+        "contract (≤ {max_ulp} ULP, NaN/±inf/±0 exact): {} in {:.1} s",
+        if met { "MET" } else { "BROKEN" },
+        started.elapsed().as_secs_f64()
+    );
+    if met {
+        Ok(())
+    } else {
+        Err(CliError::ContractBroken {
+            max_ulp: worst,
+            allowed: max_ulp,
+        })
+    }
+}

@@ -1,0 +1,417 @@
+//! Reading and writing NumPy `.npy` files of little-endian `f32` (`<f4`) in C order.
+//!
+//! Only what the command-line tool needs, with a precise error for everything else.
+//! The format: a magic string, a version, a header length, a Python-literal dict with
+//! `descr`, `fortran_order` and `shape`, padding to a multiple of 64 bytes, then the data.
+
+use std::io::{Read, Write};
+
+/// The 6-byte magic string that starts every `.npy` file.
+pub const MAGIC: &[u8; 6] = b"\x93NUMPY";
+
+/// Why a `.npy` file could not be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum NpyError {
+    /// An I/O error.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    /// The file does not start with the `.npy` magic string.
+    #[error("not a .npy file (no \\x93NUMPY magic string)")]
+    NotNpy,
+    /// A format version this reader does not know.
+    #[error("unsupported .npy format version {0}.{1}")]
+    UnsupportedVersion(u8, u8),
+    /// The header is not a well-formed dict with `descr`, `fortran_order` and `shape`.
+    #[error("malformed .npy header: {0}")]
+    BadHeader(String),
+    /// A dtype other than little-endian `f32`.
+    #[error("unsupported dtype '{0}': only little-endian float32 ('<f4') is supported")]
+    UnsupportedDtype(String),
+    /// Data stored in Fortran (column-major) order.
+    #[error(
+        "Fortran-order arrays are not supported: save the array in C order (np.ascontiguousarray)"
+    )]
+    FortranOrder,
+    /// The data section is shorter or longer than the shape says.
+    #[error(
+        "data is {actual} bytes but shape {shape:?} needs {expected} bytes (file truncated or corrupt)"
+    )]
+    WrongLength {
+        /// The shape from the header.
+        shape: Vec<u64>,
+        /// Bytes the shape needs.
+        expected: u64,
+        /// Bytes present.
+        actual: u64,
+    },
+}
+
+/// An `f32` array read from a `.npy` file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Array {
+    /// Dimensions, outermost first; empty for a scalar.
+    pub shape: Vec<u64>,
+    /// Elements in C order.
+    pub data: Vec<f32>,
+}
+
+/// The parsed header of a `.npy` file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Header {
+    /// The `descr` field, e.g. `<f4`.
+    pub descr: String,
+    /// Whether the data is in Fortran order.
+    pub fortran_order: bool,
+    /// Dimensions, outermost first.
+    pub shape: Vec<u64>,
+}
+
+impl Header {
+    /// Number of elements the shape describes, or `None` on overflow.
+    #[must_use]
+    pub fn elements(&self) -> Option<u64> {
+        self.shape.iter().try_fold(1u64, |n, &d| n.checked_mul(d))
+    }
+}
+
+/// Reads a header (everything before the data) and checks that it describes
+/// little-endian `f32` in C order.
+pub fn read_header(reader: &mut impl Read) -> Result<Header, NpyError> {
+    let mut magic = [0u8; 8];
+    read_exact_or(reader, &mut magic, NpyError::NotNpy)?;
+    if &magic[..6] != MAGIC {
+        return Err(NpyError::NotNpy);
+    }
+    let (major, minor) = (magic[6], magic[7]);
+    let header_len = match major {
+        1 => {
+            let mut len = [0u8; 2];
+            read_exact_or(reader, &mut len, truncated_header())?;
+            usize::from(u16::from_le_bytes(len))
+        }
+        2 | 3 => {
+            let mut len = [0u8; 4];
+            read_exact_or(reader, &mut len, truncated_header())?;
+            // A lying length is bounded by the file: read_exact fails at its end.
+            usize::try_from(u32::from_le_bytes(len)).unwrap_or(usize::MAX)
+        }
+        _ => return Err(NpyError::UnsupportedVersion(major, minor)),
+    };
+    if header_len > 1 << 20 {
+        return Err(NpyError::BadHeader(format!(
+            "header length {header_len} is implausibly large"
+        )));
+    }
+    let mut text = vec![0u8; header_len];
+    read_exact_or(reader, &mut text, truncated_header())?;
+    let text = String::from_utf8(text)
+        .map_err(|_| NpyError::BadHeader("header is not valid text".into()))?;
+    let header = parse_header(&text)?;
+    match header.descr.as_str() {
+        "<f4" => {}
+        _ => return Err(NpyError::UnsupportedDtype(header.descr)),
+    }
+    if header.fortran_order {
+        return Err(NpyError::FortranOrder);
+    }
+    Ok(header)
+}
+
+/// Reads a whole `.npy` file of little-endian `f32` in C order.
+pub fn read(reader: &mut impl Read) -> Result<Array, NpyError> {
+    let header = read_header(reader)?;
+    let mut bytes = Vec::new();
+    reader.read_to_end(&mut bytes)?;
+    let expected = header.elements().and_then(|n| n.checked_mul(4));
+    let actual = bytes.len() as u64;
+    if expected != Some(actual) {
+        return Err(NpyError::WrongLength {
+            shape: header.shape,
+            expected: expected.unwrap_or(u64::MAX),
+            actual,
+        });
+    }
+    let data = bytes
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect();
+    Ok(Array {
+        shape: header.shape,
+        data,
+    })
+}
+
+/// Writes the header for a little-endian `f32` C-order array of `shape` (format 1.0,
+/// or 2.0 if the header does not fit in 64 KiB).
+pub fn write_header(writer: &mut impl Write, shape: &[u64]) -> Result<(), NpyError> {
+    let dims: Vec<String> = shape.iter().map(u64::to_string).collect();
+    let shape_text = match dims.len() {
+        1 => format!("({},)", dims[0]),
+        _ => format!("({})", dims.join(", ")),
+    };
+    let dict = format!("{{'descr': '<f4', 'fortran_order': False, 'shape': {shape_text}, }}");
+    // Magic (6) + version (2) + length (2 or 4) + dict + padding + '\n' ≡ 0 (mod 64).
+    for (version, len_bytes) in [(1u8, 2usize), (2, 4)] {
+        let unpadded = 6 + 2 + len_bytes + dict.len() + 1;
+        let total = unpadded.div_ceil(64) * 64;
+        let header_len = total - 6 - 2 - len_bytes;
+        if version == 1 && header_len > usize::from(u16::MAX) {
+            continue;
+        }
+        writer.write_all(MAGIC)?;
+        writer.write_all(&[version, 0])?;
+        if version == 1 {
+            writer.write_all(&(header_len as u16).to_le_bytes())?;
+        } else {
+            let len = u32::try_from(header_len)
+                .map_err(|_| NpyError::BadHeader("shape too long to write".into()))?;
+            writer.write_all(&len.to_le_bytes())?;
+        }
+        writer.write_all(dict.as_bytes())?;
+        writer.write_all(&vec![b' '; header_len - dict.len() - 1])?;
+        writer.write_all(b"\n")?;
+        return Ok(());
+    }
+    Err(NpyError::BadHeader("shape too long to write".into()))
+}
+
+/// Writes a whole little-endian `f32` C-order array.
+pub fn write(writer: &mut impl Write, shape: &[u64], data: &[f32]) -> Result<(), NpyError> {
+    write_header(writer, shape)?;
+    write_data(writer, data)
+}
+
+/// Writes elements as little-endian `f32`.
+pub fn write_data(writer: &mut impl Write, data: &[f32]) -> Result<(), NpyError> {
+    if cfg!(target_endian = "little") {
+        writer.write_all(bytemuck::cast_slice(data))?;
+    } else {
+        for x in data {
+            writer.write_all(&x.to_le_bytes())?;
+        }
+    }
+    Ok(())
+}
+
+fn truncated_header() -> NpyError {
+    NpyError::BadHeader("file ends inside the header".into())
+}
+
+fn read_exact_or(reader: &mut impl Read, buf: &mut [u8], eof: NpyError) -> Result<(), NpyError> {
+    match reader.read_exact(buf) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Err(eof),
+        Err(e) => Err(NpyError::Io(e)),
+    }
+}
+
+/// Parses the header dict, a Python literal such as
+/// `{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }`.
+fn parse_header(text: &str) -> Result<Header, NpyError> {
+    let mut parser = Parser {
+        rest: text.trim_end_matches(['\n', ' ', '\0']),
+    };
+    let bad = |what: &str| NpyError::BadHeader(what.to_string());
+    parser.expect('{')?;
+    let (mut descr, mut fortran_order, mut shape) = (None, None, None);
+    while !parser.eat('}') {
+        let key = parser.string()?;
+        parser.expect(':')?;
+        match key.as_str() {
+            "descr" => descr = Some(parser.string()?),
+            "fortran_order" => fortran_order = Some(parser.boolean()?),
+            "shape" => shape = Some(parser.tuple()?),
+            other => return Err(bad(&format!("unexpected key '{other}'"))),
+        }
+        if !parser.eat(',') {
+            parser.expect('}')?;
+            break;
+        }
+    }
+    if !parser.rest.trim().is_empty() {
+        return Err(bad("text after the closing brace"));
+    }
+    Ok(Header {
+        descr: descr.ok_or_else(|| bad("missing 'descr'"))?,
+        fortran_order: fortran_order.ok_or_else(|| bad("missing 'fortran_order'"))?,
+        shape: shape.ok_or_else(|| bad("missing 'shape'"))?,
+    })
+}
+
+struct Parser<'a> {
+    rest: &'a str,
+}
+
+impl Parser<'_> {
+    fn skip_space(&mut self) {
+        self.rest = self.rest.trim_start();
+    }
+
+    fn eat(&mut self, c: char) -> bool {
+        self.skip_space();
+        match self.rest.strip_prefix(c) {
+            Some(rest) => {
+                self.rest = rest;
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn expect(&mut self, c: char) -> Result<(), NpyError> {
+        if self.eat(c) {
+            Ok(())
+        } else {
+            Err(NpyError::BadHeader(format!(
+                "expected '{c}' at `{}`",
+                self.rest.chars().take(20).collect::<String>()
+            )))
+        }
+    }
+
+    fn string(&mut self) -> Result<String, NpyError> {
+        self.skip_space();
+        let quote = match self.rest.chars().next() {
+            Some(q @ ('\'' | '"')) => q,
+            _ => return Err(NpyError::BadHeader("expected a quoted string".into())),
+        };
+        let body = &self.rest[1..];
+        let end = body
+            .find(quote)
+            .ok_or_else(|| NpyError::BadHeader("unterminated string".into()))?;
+        self.rest = &body[end + 1..];
+        Ok(body[..end].to_string())
+    }
+
+    fn boolean(&mut self) -> Result<bool, NpyError> {
+        self.skip_space();
+        for (word, value) in [("True", true), ("False", false)] {
+            if let Some(rest) = self.rest.strip_prefix(word) {
+                self.rest = rest;
+                return Ok(value);
+            }
+        }
+        Err(NpyError::BadHeader("expected True or False".into()))
+    }
+
+    fn tuple(&mut self) -> Result<Vec<u64>, NpyError> {
+        self.expect('(')?;
+        let mut dims = Vec::new();
+        loop {
+            if self.eat(')') {
+                return Ok(dims);
+            }
+            self.skip_space();
+            let digits = self.rest.len()
+                - self
+                    .rest
+                    .trim_start_matches(|c: char| c.is_ascii_digit())
+                    .len();
+            let dim = self.rest[..digits].parse::<u64>().map_err(|_| {
+                NpyError::BadHeader("shape must be a tuple of non-negative integers".into())
+            })?;
+            self.rest = &self.rest[digits..];
+            dims.push(dim);
+            if !self.eat(',') {
+                self.expect(')')?;
+                return Ok(dims);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn roundtrip(shape: &[u64], data: &[f32]) -> Array {
+        let mut bytes = Vec::new();
+        write(&mut bytes, shape, data).unwrap();
+        assert_eq!(
+            bytes.len() % 64,
+            (data.len() * 4) % 64,
+            "header is 64-byte aligned"
+        );
+        read(&mut bytes.as_slice()).unwrap()
+    }
+
+    #[test]
+    fn roundtrips_shapes() {
+        let data: Vec<f32> = (0..24).map(|i| i as f32 - 3.5).collect();
+        for shape in [vec![24], vec![2, 3, 4], vec![24, 1], vec![]] {
+            let n = shape.iter().product::<u64>() as usize;
+            let array = roundtrip(&shape, &data[..n]);
+            assert_eq!(array.shape, shape);
+            assert_eq!(array.data, &data[..n]);
+        }
+        assert_eq!(roundtrip(&[0, 5], &[]).shape, vec![0, 5]);
+    }
+
+    #[test]
+    fn parses_numpy_headers() {
+        let h = parse_header("{'descr': '<f4', 'fortran_order': False, 'shape': (3,), }").unwrap();
+        assert_eq!(h.shape, vec![3]);
+        let h =
+            parse_header("{\"shape\": (), \"fortran_order\": True, \"descr\": \"<f4\"}").unwrap();
+        assert!(h.fortran_order);
+        assert!(h.shape.is_empty());
+        assert!(parse_header("{'descr': '<f4', 'fortran_order': False}").is_err());
+        assert!(parse_header("{'descr': '<f4', 'fortran_order': False, 'shape': (-1,)}").is_err());
+        assert!(parse_header("'descr'").is_err());
+    }
+
+    /// Replaces the first `from` in `bytes` with `to` (same length).
+    fn patch(bytes: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
+        let at = bytes.windows(from.len()).position(|w| w == from).unwrap();
+        let mut patched = bytes.to_vec();
+        patched[at..at + to.len()].copy_from_slice(to);
+        patched
+    }
+
+    #[test]
+    fn rejects_other_dtypes_and_orders() {
+        let mut bytes = Vec::new();
+        write(&mut bytes, &[2], &[1.0, 2.0]).unwrap();
+        for (from, to, want) in [
+            (&b"<f4"[..], &b">f4"[..], "dtype '>f4'"),
+            (b"<f4", b"<f8", "dtype '<f8'"),
+            (b"False", b"True ", "Fortran"),
+        ] {
+            let err = read(&mut patch(&bytes, from, to).as_slice())
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(want), "{err}");
+        }
+    }
+
+    #[test]
+    fn rejects_wrong_lengths_and_lying_shapes() {
+        let mut bytes = Vec::new();
+        write(&mut bytes, &[4], &[1.0; 4]).unwrap();
+        let err = read(&mut &bytes[..bytes.len() - 1]).unwrap_err();
+        assert!(matches!(
+            err,
+            NpyError::WrongLength {
+                expected: 16,
+                actual: 15,
+                ..
+            }
+        ));
+        let mut huge = Vec::new();
+        write_header(&mut huge, &[1 << 40, 1 << 30]).unwrap();
+        let err = read(&mut huge.as_slice()).unwrap_err();
+        assert!(matches!(err, NpyError::WrongLength { .. }), "{err}");
+        assert!(matches!(
+            read(&mut &b"PK\x03\x04 not numpy"[..]),
+            Err(NpyError::NotNpy)
+        ));
+        assert!(matches!(
+            read(&mut &b"\x93NUMPY\x01"[..]),
+            Err(NpyError::NotNpy)
+        ));
+        assert!(matches!(
+            read(&mut &b"\x93NUMPY\x09\x00"[..]),
+            Err(NpyError::UnsupportedVersion(9, 0))
+        ));
+    }
+}

@@ -1,0 +1,104 @@
+//! Helpers shared by the tests.
+
+use std::sync::OnceLock;
+
+use wgpu_sigmoid::{Error, Sigmoid, cpu};
+
+/// The error bound every GPU result is held to, in ULP.
+pub const MAX_ULP: u32 = 1;
+
+/// The shared GPU instance, or `None` (after a loud message) when no adapter exists
+/// outside CI. In CI, or with `WGPU_SIGMOID_REQUIRE_GPU` set, a missing adapter panics.
+pub fn gpu() -> Option<&'static Sigmoid> {
+    static SIGMOID: OnceLock<Result<Sigmoid, Error>> = OnceLock::new();
+    let result = SIGMOID.get_or_init(|| {
+        let result = Sigmoid::new();
+        if let Ok(s) = &result {
+            let info = s.adapter_info();
+            eprintln!(
+                "GPU tests run on: {} ({:?}, {:?})",
+                info.name, info.backend, info.device_type
+            );
+        }
+        result
+    });
+    match result {
+        Ok(sigmoid) => Some(sigmoid),
+        Err(error) if gpu_required() => panic!("no GPU adapter, and one is required here: {error}"),
+        Err(error) => {
+            eprintln!(
+                "\n!!!!!!!! SKIPPING GPU TEST: {error}\n!!!!!!!! (set WGPU_SIGMOID_REQUIRE_GPU=1 to make this a failure)\n"
+            );
+            None
+        }
+    }
+}
+
+/// Whether a missing adapter is a failure.
+pub fn gpu_required() -> bool {
+    std::env::var_os("CI").is_some() || std::env::var_os("WGPU_SIGMOID_REQUIRE_GPU").is_some()
+}
+
+/// Deterministic test data: a mix of values spread over the interesting range, small
+/// values, raw bit patterns (NaNs, infinities, subnormals included) and special values.
+pub fn test_data(len: usize, seed: u64) -> Vec<f32> {
+    let mut state = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    let mut next = move || {
+        // xorshift64*
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        state.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    };
+    const SPECIAL: [f32; 8] = [
+        0.0,
+        -0.0,
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+        f32::NAN,
+        1e-45,
+        -1e-45,
+        -95.0,
+    ];
+    (0..len)
+        .map(|i| {
+            let r = next();
+            match r % 8 {
+                0 => f32::from_bits((r >> 32) as u32),
+                1 => SPECIAL[(r >> 40) as usize % SPECIAL.len()],
+                2 => ((r >> 40) as f32 / (1u64 << 24) as f32) * 4.0 - 2.0,
+                _ => {
+                    ((r >> 40) as f32 / (1u64 << 24) as f32) * 220.0 - 110.0 + (i % 3) as f32 * 1e-3
+                }
+            }
+        })
+        .collect()
+}
+
+/// Asserts that `actual[i]` is within `MAX_ULP` of the reference for `input[i]`, and
+/// that NaN inputs give the input NaN quieted; reports the first offender.
+pub fn assert_matches_reference(input: &[f32], actual: &[f32]) {
+    assert_eq!(input.len(), actual.len(), "lengths differ");
+    for (i, (&x, &y)) in input.iter().zip(actual).enumerate() {
+        let expected = cpu::sigmoid(x);
+        if x.is_nan() {
+            assert_eq!(
+                y.to_bits(),
+                expected.to_bits(),
+                "index {i}: NaN input {:#010x} gave {:#010x}",
+                x.to_bits(),
+                y.to_bits()
+            );
+            continue;
+        }
+        let ulp = cpu::ulp_distance(y, expected);
+        assert!(
+            ulp.is_some_and(|d| d <= MAX_ULP),
+            "index {i} of {}: sigmoid({x:e} = {:#010x}) gave {y:e} ({:#010x}), expected {expected:e} ({:#010x}), {ulp:?} ULP",
+            input.len(),
+            x.to_bits(),
+            y.to_bits(),
+            expected.to_bits()
+        );
+    }
+}

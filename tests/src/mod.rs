@@ -1,0 +1,5 @@
+mod accuracy;
+mod cli;
+mod common;
+mod gpu;
+mod shaders;
