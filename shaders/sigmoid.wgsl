@@ -113,8 +113,11 @@ fn sigmoid4(x: vec4<f32>) -> vec4<f32> {
     // n + n_lo - q0 (1 + e + e_lo) is evaluated as (n - q0) - q0 e + (n_lo - q0 e_lo):
     // n - q0 is exact (q0 lies in [n/2, n]) and q0 e is exact with a fused fma, off by
     // half an ulp of q0 e without one. The rounding of d costs nothing: d appears only
-    // in the quotient estimate, never in the remainder.
-    let q0 = n / d;
+    // in the quotient estimate, never in the remainder. `opaque(q0)` stops a compiler
+    // from contracting `n - q0` with the multiply inside an approximate division
+    // (q0 = n * rcp(d)) into one fma, after which n - q0 no longer matches the rounded
+    // q0 used elsewhere (NVIDIA's Vulkan driver did this: 2 ULP errors without it).
+    let q0 = opaque(n / d);
     let remainder = fma(-q0, e, n - q0) + (n_lo - q0 * e_lo);
     let q = q0 + remainder / d;
     let result = select(scale_by_pow2(q, pow2_k, k_int), q, positive);

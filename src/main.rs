@@ -244,8 +244,13 @@ fn run_verify(sigmoid: &Sigmoid, stride: u32, max_ulp: u32) -> Result<(), CliErr
     let started = Instant::now();
     let mut done = 0u64;
     let mut next_progress = 0u64;
+    let patterns = if stride == 1 {
+        "all 2^32 f32 bit patterns".to_string()
+    } else {
+        format!("every {stride}-th f32 bit pattern")
+    };
     println!(
-        "adapter: {}\ninputs: {total} (every {stride}th f32 bit pattern, plus ±0, ±inf, NaNs, ±min subnormal)",
+        "adapter: {}\ninputs: {total} ({patterns}, plus ±0, ±inf, NaNs, ±min subnormal)",
         describe(sigmoid.adapter_info())
     );
     while done < total {

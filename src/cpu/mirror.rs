@@ -136,8 +136,11 @@ pub fn sigmoid_with(x: f32, m: Arith) -> f32 {
     // n + n_lo - q0 (1 + e + e_lo) is evaluated as (n - q0) - q0 e + (n_lo - q0 e_lo):
     // n - q0 is exact (q0 lies in [n/2, n]), and q0 e is exact with a fused fma and off
     // by half an ulp of q0 e without one. Rounding d itself costs nothing: d appears
-    // only in the quotient estimate, never in the remainder.
-    let q0 = m.div(n, d);
+    // only in the quotient estimate, never in the remainder. `opaque(q0)` stops a
+    // compiler from contracting `n - q0` with the multiply inside an approximate
+    // division (q0 = n * rcp(d)) into one fma, which would make n - q0 differ from the
+    // rounded q0 the rest uses (seen on NVIDIA's Vulkan driver: 2 ULP errors).
+    let q0 = opaque(m.div(n, d));
     let remainder = m.add(m.fma(-q0, e, m.sub(n, q0)), m.sub(n_lo, m.mul(q0, e_lo)));
     let q = m.add(q0, m.div(remainder, d));
     let result = if positive {

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Runs the GPU checks and benchmarks with prebuilt binaries (for a machine without a Rust
+# toolchain): adapter info, the benchmark table, a full `verify` over all 2^32 inputs,
+# and the test suite, on the backend in $WGPU_BACKEND (default vulkan).
+#   usage: scripts/gpu-check.sh DIR_WITH_BINARIES [OUT_DIR]
+# DIR must hold `wgpu-sigmoid` and `tests` (the test binary, target/release/deps/tests-*).
+set -uo pipefail
+bin=$1
+out=${2:-.}
+backend=${WGPU_BACKEND:-vulkan}
+export WGPU_BACKEND=$backend WGPU_SIGMOID_REQUIRE_GPU=1
+log=$out/gpu-check-$backend.log
+{
+  echo "=== info ($backend) ==="
+  "$bin/wgpu-sigmoid" --backend "$backend" info
+  for n in $((64 << 20)) $((256 << 20)); do
+    echo "=== bench $n elements ==="
+    "$bin/wgpu-sigmoid" bench --elements $n --iterations 9
+  done
+  echo "=== verify, all 2^32 inputs ==="
+  "$bin/wgpu-sigmoid" verify 2>/dev/null
+  echo "=== tests ==="
+  "$bin/tests" --test-threads 4 2>&1 | grep -E '^test |test result|panicked|GPU tests run'
+} 2>&1 | tee "$log"
