@@ -104,7 +104,11 @@ fn apply_handles_scalars_and_empty_arrays() {
         let result = run(&["apply", input.to_str().unwrap(), output.to_str().unwrap()]);
         assert!(result.status.success(), "{name}: {}", stderr(&result));
         let array = npy::read(&mut std::fs::File::open(&output).unwrap()).unwrap();
-        assert_eq!(array.shape.iter().product::<u64>() as usize, data.len(), "{name}");
+        assert_eq!(
+            array.shape.iter().product::<u64>() as usize,
+            data.len(),
+            "{name}"
+        );
         assert_matches_reference(&data, &array.data);
     }
 }
