@@ -13,12 +13,16 @@ echo
 echo
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-# A (2, 3) float32 .npy file holding [-20, -1, 0, 1, 20, 5.5], written byte by byte.
+# A (2, 3) float32 .npy file holding [-20, -1, 0, 1, 20, 5.5], written byte by byte:
+# magic, version 1.0, header length (little-endian u16), header padded to 64 bytes.
 header="{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }"
+header_len=$(( (10 + ${#header} + 1 + 63) / 64 * 64 - 10 ))
 {
-  printf '\x93NUMPY\x01\x00\x36\x00%s%*s\n' "$header" $((53 - ${#header})) ''
+  printf '\x93NUMPY\x01\x00'
+  printf "\\x$(printf %02x $((header_len % 256)))\\x$(printf %02x $((header_len / 256)))"
+  printf '%s%*s\n' "$header" $((header_len - ${#header} - 1)) ''
   printf '\x00\x00\xa0\xc1\x00\x00\x80\xbf\x00\x00\x00\x00\x00\x00\x80\x3f\x00\x00\xa0\x41\x00\x00\xb0\x40'
 } >"$dir/in.npy"
 ./target/release/wgpu-sigmoid apply "$dir/in.npy" "$dir/out.npy"
 echo "wgpu-sigmoid apply in.npy out.npy  (shape (2, 3)):"
-od -A d -t f4 -j 64 "$dir/out.npy"
+od -A d -t f4 -j $((header_len + 10)) "$dir/out.npy"
