@@ -42,6 +42,8 @@ const CLAMP_BITS: u32 = 0x42d20000u;
 const EXPONENT_ONES: u32 = 0x7f800000u;
 const QUIET_NAN_BIT: u32 = 0x00400000u;
 const MIN_NORMAL: f32 = 1.17549435e-38;
+const TWO_POW_23: f32 = 8388608.0;
+const TWO_POW_23_BITS: u32 = 0x4b000000u;
 // expm1(r) = r + r^2 P(r) on |r| <= ln2 / 2 (Cephes' expf coefficients).
 const P0: f32 = 1.9875691e-4;
 const P1: f32 = 1.3981999e-3;
@@ -57,15 +59,18 @@ fn opaque(v: vec4<f32>) -> vec4<f32> {
 }
 
 // q * 2^k for positive normal q and k <= 0, given pow2_k = 2^k (0 below 2^-126),
-// rounded to nearest even also when the result is subnormal: a normal result is the
-// exact product; a subnormal one is round(q * 2^(k+149)) smallest subnormals, an integer
-// that is the result's bit pattern. Neither step produces a subnormal float, so hardware
-// that flushes subnormals gets it right too.
+// rounded to nearest even also when the result is subnormal. A normal result is the
+// exact product. A subnormal result is y = q * 2^(k+149) smallest subnormals, with
+// y < 2^23; adding 2^23 rounds y to an integer (to nearest even) in the low mantissa bits
+// of a normal float, and those bits, less the bits of 2^23, are the subnormal's bit
+// pattern. No step produces a subnormal float, so hardware that flushes subnormals gets
+// it right too, and no float-to-integer conversion is needed.
 fn scale_by_pow2(q: vec4<f32>, pow2_k: vec4<f32>, k: vec4<i32>) -> vec4<f32> {
     let normal = q * pow2_k;
-    // 2^(k+149), capped at 2^24 so that the product converts to u32 whatever k is.
-    let pow2_subnormal = bitcast<vec4<f32>>(vec4<u32>(clamp(k + vec4<i32>(276), vec4<i32>(1), vec4<i32>(151))) << vec4<u32>(23u));
-    let subnormal = bitcast<vec4<f32>>(vec4<u32>(round(q * pow2_subnormal)));
+    // 2^(k+149), capped at 2^23 where the result is normal anyway.
+    let pow2_subnormal = bitcast<vec4<f32>>(min(k + vec4<i32>(276), vec4<i32>(150)) << vec4<u32>(23u));
+    let rounded = fma(q, pow2_subnormal, vec4<f32>(TWO_POW_23));
+    let subnormal = bitcast<vec4<f32>>(bitcast<vec4<u32>>(rounded) - vec4<u32>(TWO_POW_23_BITS));
     return select(subnormal, normal, normal >= vec4<f32>(MIN_NORMAL));
 }
 

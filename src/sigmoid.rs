@@ -179,7 +179,7 @@ impl Sigmoid {
     /// happens inside `wgpu::Device::poll`, which blocks the calling thread.
     pub async fn forward_async(&self, x: &[f32]) -> Result<Vec<f32>, Error> {
         let mut y = vec![0.0; x.len()];
-        self.run(Pass::Sigmoid, Some(x), &mut y).await?;
+        self.run(Some(x), &mut y).await?;
         Ok(y)
     }
 
@@ -191,23 +191,18 @@ impl Sigmoid {
                 output: y.len(),
             });
         }
-        self.run(Pass::Sigmoid, Some(x), y).await
+        self.run(Some(x), y).await
     }
 
     /// Async form of [`Sigmoid::forward_in_place`].
     pub async fn forward_in_place_async(&self, x: &mut [f32]) -> Result<(), Error> {
-        self.run(Pass::Sigmoid, None, x).await
+        self.run(None, x).await
     }
 
-    /// Runs `pass` over `input` (or over `output` itself when `input` is `None`) into
-    /// `output`, one chunk at a time: upload, dispatch, copy to the readback buffer,
-    /// submit, map, copy out.
-    pub(crate) async fn run(
-        &self,
-        pass: Pass,
-        input: Option<&[f32]>,
-        output: &mut [f32],
-    ) -> Result<(), Error> {
+    /// Sigmoid of `input` (or of `output` itself when `input` is `None`) into `output`,
+    /// one chunk at a time: upload, dispatch, copy to the readback buffer, submit, map,
+    /// copy out.
+    async fn run(&self, input: Option<&[f32]>, output: &mut [f32]) -> Result<(), Error> {
         if output.is_empty() {
             return Ok(());
         }
@@ -243,7 +238,7 @@ impl Sigmoid {
                 });
             self.kernels.record(
                 &mut encoder,
-                pass,
+                Pass::Sigmoid,
                 &bind_group,
                 len,
                 self.max_workgroups_per_dimension,

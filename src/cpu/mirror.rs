@@ -156,20 +156,23 @@ pub fn sigmoid_with(x: f32, m: Arith) -> f32 {
 }
 
 /// `q · 2^k` for positive normal `q` and `k ≤ 0`, given `pow2_k` = 2^k (0 below
-/// 2^-126), rounded to nearest even even when the result is subnormal: a normal result
-/// is the exact product; a subnormal one is `round(q · 2^(k+149))` smallest subnormals,
-/// an integer that is the result's bit pattern. Neither step produces a subnormal float,
-/// so flushing hardware gets it right too.
+/// 2^-126), rounded to nearest even also when the result is subnormal: a normal result
+/// is the exact product; a subnormal one is `y = q · 2^(k+149)` smallest subnormals
+/// (`y < 2^23`), rounded to an integer by adding 2^23, whose low mantissa bits are then
+/// the result's bit pattern. No step produces a subnormal float, so flushing hardware
+/// gets it right too.
 #[must_use]
 pub fn scale_by_pow2(q: f32, pow2_k: f32, k: i32, m: Arith) -> f32 {
+    const TWO_POW_23: f32 = 8_388_608.0;
     let normal = m.mul(q, pow2_k);
-    // 2^(k+149), capped at 2^24 so that the product converts to u32 whatever k is.
-    let pow2_subnormal = f32::from_bits(((k + 276).clamp(1, 151) as u32) << 23);
-    let subnormal_bits = m.mul(q, pow2_subnormal).round_ties_even() as u32;
+    // 2^(k+149), capped at 2^23 where the result is normal anyway.
+    let pow2_subnormal = f32::from_bits(((k + 276).min(150) as u32) << 23);
+    let rounded = m.fma(q, pow2_subnormal, TWO_POW_23);
+    let subnormal = f32::from_bits(rounded.to_bits().wrapping_sub(TWO_POW_23.to_bits()));
     if normal >= f32::MIN_POSITIVE {
         normal
     } else {
-        f32::from_bits(subnormal_bits)
+        subnormal
     }
 }
 
