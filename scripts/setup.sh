@@ -10,15 +10,17 @@ if ! command -v cargo >/dev/null 2>&1; then
   exit 1
 fi
 
+# (grep reads all of its input: `grep -q` would end the pipe early, and with pipefail
+# the SIGPIPE of ldconfig would count as "not found".)
 have_vulkan_driver() {
-  ldconfig -p 2>/dev/null | grep -q 'libvulkan\.so\.1' || return 1
+  ldconfig -p 2>/dev/null | grep 'libvulkan\.so\.1' >/dev/null || return 1
   compgen -G '/usr/share/vulkan/icd.d/*.json' >/dev/null ||
     compgen -G '/etc/vulkan/icd.d/*.json' >/dev/null ||
     [ -n "${VK_DRIVER_FILES:-}${VK_ICD_FILENAMES:-}" ]
 }
 
 have_gl_driver() {
-  ldconfig -p 2>/dev/null | grep -q 'libEGL\.so\.1' &&
+  ldconfig -p 2>/dev/null | grep 'libEGL\.so\.1' >/dev/null &&
     compgen -G '/usr/lib/*/dri/swrast_dri.so' >/dev/null
 }
 
@@ -26,17 +28,21 @@ packages=()
 have_vulkan_driver || packages+=(libvulkan1 mesa-vulkan-drivers)
 have_gl_driver || packages+=(libegl1 libegl-mesa0 libgl1-mesa-dri)
 
-if [ ${#packages[@]} -gt 0 ]; then
+# Installs Debian/Ubuntu packages, with sudo when not root.
+install_packages() {
+  [ $# -gt 0 ] || return 0
   if ! command -v apt-get >/dev/null 2>&1; then
-    echo "setup: no Vulkan/GL driver found and no apt-get: install Mesa's lavapipe (Vulkan) and llvmpipe (EGL) drivers with your package manager." >&2
+    echo "setup: missing $* and no apt-get: install Mesa's lavapipe (Vulkan) and llvmpipe (EGL) drivers, spirv-tools and glslang with your package manager." >&2
     exit 1
   fi
-  sudo=""
+  local sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  echo "setup: installing Mesa's software drivers: ${packages[*]}"
+  echo "setup: installing $*"
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
-fi
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+install_packages "${packages[@]}"
 
 # EGL probes Wayland and complains when XDG_RUNTIME_DIR is unset (harmless, but noisy).
 if [ -z "${XDG_RUNTIME_DIR:-}" ]; then

@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
 # The whole test suite, on Vulkan and on GL. Mesa's software drivers (lavapipe,
-# llvmpipe) are installed first where no GPU driver exists. A GPU test fails, never
+# llvmpipe) are installed first where no GPU driver exists, and the SPIR-V and GLSL
+# validators (spirv-tools, glslang-tools) where missing. A GPU test fails, never
 # skips, when no adapter is found.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
+
+# The shader translation tests check their SPIR-V and GLSL output with these.
+validators=()
+command -v spirv-val >/dev/null 2>&1 || validators+=(spirv-tools)
+command -v glslangValidator >/dev/null 2>&1 || validators+=(glslang-tools)
+install_packages "${validators[@]}"
 
 export WGPU_SIGMOID_REQUIRE_GPU=1
 for backend in vulkan gl; do

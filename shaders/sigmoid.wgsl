@@ -5,8 +5,11 @@
 // - special values (NaN, ±inf) are recognised from the bits, never with float compares;
 // - infinities never reach float arithmetic (|x| is clamped in the integer domain);
 // - subnormal results are assembled from integer bits, since hardware may flush them;
-// - exact error terms (Fast2Sum, Cody-Waite) go through `opaque()`, so a compiler that
-//   reassociates cannot fold them to zero or merge the two halves of ln 2.
+// - exact error terms (Fast2Sum, Cody-Waite, the division remainder) go through
+//   `opaque()`, so a compiler that reassociates or contracts cannot fold them to zero,
+//   merge the two halves of ln 2, or regroup a sum whose order makes it exact. Every sum
+//   of three or more terms left unprotected is of small terms whose order does not
+//   matter (the CPU mirror checks that with those sums regrouped).
 //
 // Layout: in `sigmoid_main` one invocation handles one vec4 (bindings 0 and 1). The last
 // 1-3 elements of a length that is not a multiple of 4 are handled by `sigmoid_tail`,
@@ -96,9 +99,9 @@ fn sigmoid4(x: vec4<f32>) -> vec4<f32> {
     p = fma(p, r, vec4<f32>(P4));
     p = fma(p, r, vec4<f32>(P5));
     let one_plus_r = 1.0 + r_hi;
-    let low = (r_hi - (opaque(one_plus_r) - 1.0)) + fma(r * r, p, r_lo);
+    let low = opaque(r_hi - opaque(opaque(one_plus_r) - 1.0)) + fma(r * r, p, r_lo);
     let u = one_plus_r + low;
-    let u_lo = low - (opaque(u) - one_plus_r);
+    let u_lo = low - opaque(opaque(u) - one_plus_r);
 
     // exp(a) = e + e_lo = 2^k (u + u_lo): scaling by a power of two is exact. 2^k is
     // built from bits and is 0 below 2^-126, where 1 + e = 1 far beyond f32 precision.
@@ -123,7 +126,7 @@ fn sigmoid4(x: vec4<f32>) -> vec4<f32> {
     // (q0 = n * rcp(d)) into one fma, after which n - q0 no longer matches the rounded
     // q0 used elsewhere (NVIDIA's Vulkan driver did this: 2 ULP errors without it).
     let q0 = opaque(n / d);
-    let remainder = fma(-q0, e, n - q0) + (n_lo - q0 * e_lo);
+    let remainder = fma(-q0, e, opaque(n - q0)) + (n_lo - q0 * e_lo);
     let q = q0 + remainder / d;
     let result = select(scale_by_pow2(q, pow2_k, k_int), q, positive);
 

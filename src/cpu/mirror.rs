@@ -14,6 +14,12 @@ pub struct Arith {
     pub fused_fma: bool,
     /// Subnormal operands and results of float arithmetic are replaced by zero.
     pub flush_subnormals: bool,
+    /// `a / b` is computed as `a * (1 / b)`, rounding twice (up to about 1.5 ULP off),
+    /// as GPU compilers do.
+    pub approximate_division: bool,
+    /// Sums of three or more terms that no `opaque()` separates are evaluated in
+    /// another order, as a compiler that reassociates may.
+    pub reassociate: bool,
 }
 
 impl Arith {
@@ -21,11 +27,16 @@ impl Arith {
     pub const IEEE: Arith = Arith {
         fused_fma: true,
         flush_subnormals: false,
+        approximate_division: false,
+        reassociate: false,
     };
-    /// The loosest arithmetic WGSL permits: unfused `fma` and flushed subnormals.
+    /// The loosest arithmetic WGSL permits: unfused `fma`, flushed subnormals and
+    /// approximate division.
     pub const FAST_MATH: Arith = Arith {
         fused_fma: false,
         flush_subnormals: true,
+        approximate_division: true,
+        reassociate: true,
     };
 
     fn ftz(self, x: f32) -> f32 {
@@ -49,7 +60,11 @@ impl Arith {
     }
 
     fn div(self, a: f32, b: f32) -> f32 {
-        self.ftz(self.ftz(a) / self.ftz(b))
+        if self.approximate_division {
+            self.mul(a, self.ftz(1.0 / self.ftz(b)))
+        } else {
+            self.ftz(self.ftz(a) / self.ftz(b))
+        }
     }
 
     fn fma(self, a: f32, b: f32, c: f32) -> f32 {
@@ -112,12 +127,13 @@ pub fn sigmoid_with(x: f32, m: Arith) -> f32 {
         p = m.fma(p, r, *c);
     }
     let one_plus_r = m.add(1.0, r_hi);
+    let small = m.fma(m.mul(r, r), p, r_lo);
     let low = m.add(
-        m.sub(r_hi, m.sub(opaque(one_plus_r), 1.0)),
-        m.fma(m.mul(r, r), p, r_lo),
+        opaque(m.sub(r_hi, opaque(m.sub(opaque(one_plus_r), 1.0)))),
+        small,
     );
     let u = m.add(one_plus_r, low);
-    let u_lo = m.sub(low, m.sub(opaque(u), one_plus_r));
+    let u_lo = m.sub(low, opaque(m.sub(opaque(u), one_plus_r)));
 
     // exp(a) = e + e_lo = 2^k (u + u_lo): scaling by a power of two is exact. 2^k is
     // built from bits; below 2^-126 it is 0, where 1 + e = 1 far beyond f32 precision.
@@ -141,7 +157,12 @@ pub fn sigmoid_with(x: f32, m: Arith) -> f32 {
     // division (q0 = n * rcp(d)) into one fma, which would make n - q0 differ from the
     // rounded q0 the rest uses (seen on NVIDIA's Vulkan driver: 2 ULP errors).
     let q0 = opaque(m.div(n, d));
-    let remainder = m.add(m.fma(-q0, e, m.sub(n, q0)), m.sub(n_lo, m.mul(q0, e_lo)));
+    let exact_part = m.fma(-q0, e, opaque(m.sub(n, q0)));
+    let remainder = if m.reassociate {
+        m.sub(m.add(exact_part, n_lo), m.mul(q0, e_lo))
+    } else {
+        m.add(exact_part, m.sub(n_lo, m.mul(q0, e_lo)))
+    };
     let q = m.add(q0, m.div(remainder, d));
     let result = if positive {
         q

@@ -1,0 +1,158 @@
+//! Every shader translates, with naga's own writers (the version wgpu uses), to the
+//! language of every backend: SPIR-V (Vulkan), MSL (Metal), HLSL (DX12) and GLSL ES 3.10
+//! compute (GL). Where the external validators `spirv-val` and `glslangValidator` are
+//! installed, the SPIR-V and GLSL are also checked by them; in CI they must be.
+
+use std::path::Path;
+use std::process::Command;
+
+use naga::back::{glsl, hlsl, msl, spv};
+use naga::valid::{Capabilities, ModuleInfo, ValidationFlags, Validator};
+
+/// Every `.wgsl` file in `shaders/`, parsed and validated.
+fn shaders() -> Vec<(String, naga::Module, ModuleInfo)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("shaders");
+    let mut shaders = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "wgsl") {
+            continue;
+        }
+        let source = std::fs::read_to_string(&path).unwrap();
+        let module = naga::front::wgsl::parse_str(&source).unwrap();
+        let info = Validator::new(ValidationFlags::all(), Capabilities::empty())
+            .validate(&module)
+            .unwrap();
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        shaders.push((name, module, info));
+    }
+    shaders.sort_by(|a, b| a.0.cmp(&b.0));
+    assert!(shaders.len() >= 2);
+    shaders
+}
+
+/// Runs an external validator if it is installed. Returns whether it ran; panics on a
+/// validation failure, and when it is missing in CI.
+fn run_validator(program: &str, args: &[&str], file: &Path) -> bool {
+    match Command::new(program).args(args).arg(file).output() {
+        Ok(out) => {
+            assert!(
+                out.status.success(),
+                "{program} rejected {}:\n{}{}",
+                file.display(),
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            true
+        }
+        Err(e) if super::common::gpu_required() => panic!("{program} is required in CI: {e}"),
+        Err(_) => {
+            eprintln!(
+                "!!! {program} not installed: {} translated but not externally validated",
+                file.display()
+            );
+            false
+        }
+    }
+}
+
+#[test]
+fn spirv_for_vulkan() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    for (name, module, info) in shaders() {
+        let words = spv::write_vec(&module, &info, &spv::Options::default(), None)
+            .unwrap_or_else(|e| panic!("{name}: SPIR-V: {e}"));
+        assert_eq!(words[0], 0x0723_0203, "{name}: SPIR-V magic number");
+        let file = dir.join(format!("{name}.spv"));
+        std::fs::write(
+            &file,
+            words
+                .iter()
+                .flat_map(|w| w.to_le_bytes())
+                .collect::<Vec<u8>>(),
+        )
+        .unwrap();
+        run_validator("spirv-val", &["--target-env", "vulkan1.0"], &file);
+    }
+}
+
+#[test]
+fn glsl_es_310_compute_for_gl() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    for (name, module, info) in shaders() {
+        for entry_point in &module.entry_points {
+            let mut source = String::new();
+            let options = glsl::Options {
+                version: glsl::Version::new_gles(310),
+                ..glsl::Options::default()
+            };
+            let pipeline = glsl::PipelineOptions {
+                shader_stage: naga::ShaderStage::Compute,
+                entry_point: entry_point.name.clone(),
+                multiview: None,
+            };
+            glsl::Writer::new(
+                &mut source,
+                &module,
+                &info,
+                &options,
+                &pipeline,
+                naga::proc::BoundsCheckPolicies::default(),
+            )
+            .and_then(|mut writer| writer.write())
+            .unwrap_or_else(|e| panic!("{name}/{}: GLSL: {e}", entry_point.name));
+            assert!(source.starts_with("#version 310 es"), "{source}");
+            let file = dir.join(format!("{name}.{}.comp", entry_point.name));
+            std::fs::write(&file, &source).unwrap();
+            run_validator("glslangValidator", &[], &file);
+        }
+    }
+}
+
+#[test]
+fn msl_for_metal() {
+    for (name, module, info) in shaders() {
+        let options = msl::Options {
+            lang_version: (2, 0),
+            ..msl::Options::default()
+        };
+        let (source, translation) =
+            msl::write_string(&module, &info, &options, &msl::PipelineOptions::default())
+                .unwrap_or_else(|e| panic!("{name}: MSL: {e}"));
+        for entry_point in &translation.entry_point_names {
+            let entry_point = entry_point
+                .as_ref()
+                .unwrap_or_else(|e| panic!("{name}: MSL entry point: {e}"));
+            assert!(source.contains(entry_point.as_str()));
+        }
+        assert!(
+            source.contains("kernel void"),
+            "{name}: no compute kernel in MSL"
+        );
+    }
+}
+
+#[test]
+fn hlsl_for_dx12() {
+    for (name, module, info) in shaders() {
+        let mut source = String::new();
+        let options = hlsl::Options {
+            shader_model: hlsl::ShaderModel::V5_1,
+            ..hlsl::Options::default()
+        };
+        let pipeline = hlsl::PipelineOptions::default();
+        let reflection = hlsl::Writer::new(&mut source, &options, &pipeline)
+            .write(&module, &info, None)
+            .unwrap_or_else(|e| panic!("{name}: HLSL: {e}"));
+        assert_eq!(
+            reflection.entry_point_names.len(),
+            module.entry_points.len()
+        );
+        assert!(
+            source.contains("[numthreads(256, 1, 1)]"),
+            "{name}: no 256-wide compute entry point"
+        );
+    }
+}
