@@ -13,7 +13,7 @@ command -v spirv-val >/dev/null 2>&1 || validators+=(spirv-tools)
 command -v glslangValidator >/dev/null 2>&1 || validators+=(glslang-tools)
 install_packages "${validators[@]}"
 
-export WGPU_SIGMOID_REQUIRE_GPU=1
+export WGPU_SIGMOID_REQUIRE_GPU=1 WGPU_SIGMOID_REQUIRE_VALIDATORS=1
 for backend in vulkan gl; do
   echo "=== tests on WGPU_BACKEND=$backend ==="
   WGPU_BACKEND=$backend cargo test --release --all-targets "$@"

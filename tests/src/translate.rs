@@ -31,6 +31,12 @@ fn shaders() -> Vec<(String, naga::Module, ModuleInfo)> {
     shaders
 }
 
+/// Whether a missing validator is a failure: in CI and under `scripts/test.sh`.
+fn validators_required() -> bool {
+    std::env::var_os("CI").is_some()
+        || std::env::var_os("WGPU_SIGMOID_REQUIRE_VALIDATORS").is_some()
+}
+
 /// Runs an external validator if it is installed. Returns whether it ran; panics on a
 /// validation failure, and when it is missing in CI.
 fn run_validator(program: &str, args: &[&str], file: &Path) -> bool {
@@ -45,7 +51,7 @@ fn run_validator(program: &str, args: &[&str], file: &Path) -> bool {
             );
             true
         }
-        Err(e) if super::common::gpu_required() => panic!("{program} is required in CI: {e}"),
+        Err(e) if validators_required() => panic!("{program} is required here: {e}"),
         Err(_) => {
             eprintln!(
                 "!!! {program} not installed: {} translated but not externally validated",
