@@ -30,8 +30,8 @@ impl Arith {
         approximate_division: false,
         reassociate: false,
     };
-    /// The loosest arithmetic WGSL permits: unfused `fma`, flushed subnormals and
-    /// approximate division.
+    /// The loosest arithmetic WGSL permits: unfused `fma`, flushed subnormals,
+    /// approximate division and regrouped sums.
     pub const FAST_MATH: Arith = Arith {
         fused_fma: false,
         flush_subnormals: true,
