@@ -17,10 +17,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let sigmoid = Sigmoid::new()?;
     let info = sigmoid.adapter_info();
     println!(
-        "adapter: {} ({:?}), {} elements per dispatch",
+        "adapter: {} ({:?}); {}, pieces of {} elements, {} in flight",
         info.name,
         info.backend,
-        sigmoid.chunk_elements()
+        sigmoid.transfer_path(),
+        sigmoid.chunk_elements(),
+        sigmoid.pieces_in_flight()
     );
 
     let x: Vec<f32> = (0..elements)

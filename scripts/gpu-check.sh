@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs the GPU checks and benchmarks with prebuilt binaries (for a machine without a Rust
-# toolchain): adapter info, the benchmark table, a full `verify` over all 2^32 inputs,
-# and the test suite, on the backend in $WGPU_BACKEND (default vulkan).
+# toolchain): adapter info, the benchmark table at 1 Ki to 256 Mi elements (table and
+# JSON), torch.sigmoid on CUDA at the same sizes where PyTorch is installed, a full
+# `verify` over all 2^32 inputs, and the test suite, on the backend in $WGPU_BACKEND
+# (default vulkan).
 #   usage: scripts/gpu-check.sh DIR_WITH_BINARIES [OUT_DIR]
 # DIR must hold `wgpu-sigmoid` and `tests` (the test binary, target/release/deps/tests-*).
 set -uo pipefail
@@ -13,10 +15,16 @@ log=$out/gpu-check-$backend.log
 {
   echo "=== info ($backend) ==="
   "$bin/wgpu-sigmoid" --backend "$backend" info
-  for n in $((64 << 20)) $((256 << 20)); do
+  for n in 1024 $((1 << 20)) $((16 << 20)) $((64 << 20)) $((256 << 20)); do
     echo "=== bench $n elements ==="
-    "$bin/wgpu-sigmoid" bench --elements $n --iterations 9
+    iterations=$(( n <= (1 << 20) ? 200 : 15 ))
+    "$bin/wgpu-sigmoid" bench --elements $n --iterations $iterations --json > "$out/bench-$backend-$n.json"
+    "$bin/wgpu-sigmoid" bench --elements $n --iterations $iterations
   done
+  if python3 -c "import torch; assert torch.cuda.is_available()" 2>/dev/null; then
+    echo "=== torch.sigmoid on CUDA ==="
+    python3 "$(dirname "$0")/torch_sigmoid.py"
+  fi
   echo "=== verify, all 2^32 inputs ==="
   "$bin/wgpu-sigmoid" verify 2>/dev/null
   echo "=== tests ==="

@@ -78,13 +78,20 @@ pub async fn select(options: &AdapterOptions) -> Result<wgpu::Adapter, Error> {
         .map_err(|e| Error::NoAdapter(format!("{}: {e}", options.describe())))
 }
 
+/// Features this crate uses where the adapter offers them: storage buffers mapped
+/// directly (the unified-memory transfer path) and timestamp queries (the benchmark).
+pub const OPTIONAL_FEATURES: wgpu::Features = wgpu::Features::MAPPABLE_PRIMARY_BUFFERS
+    .union(wgpu::Features::TIMESTAMP_QUERY)
+    .union(wgpu::Features::TIMESTAMP_QUERY_INSIDE_ENCODERS);
+
 /// Opens a device on `adapter` with the adapter's own limits, so that the largest
-/// storage binding and buffer the hardware allows can be used.
+/// storage binding and buffer the hardware allows can be used, and with those of
+/// [`OPTIONAL_FEATURES`] the adapter has.
 pub async fn open_device(adapter: &wgpu::Adapter) -> Result<(wgpu::Device, wgpu::Queue), Error> {
     adapter
         .request_device(&wgpu::DeviceDescriptor {
             label: Some("wgpu-sigmoid.device"),
-            required_features: wgpu::Features::empty(),
+            required_features: adapter.features() & OPTIONAL_FEATURES,
             required_limits: adapter.limits(),
             experimental_features: wgpu::ExperimentalFeatures::disabled(),
             memory_hints: wgpu::MemoryHints::Performance,

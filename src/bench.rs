@@ -1,131 +1,437 @@
-//! Side-by-side timings behind `wgpu-sigmoid bench`: the sigmoid kernel against a
-//! copy-only kernel with the same bindings and dispatch (the adapter's ceiling for an
-//! elementwise pass), and end-to-end calls, interleaved in one run so that machine
+//! Side-by-side timings behind `wgpu-sigmoid bench` and the criterion benches: the
+//! sigmoid kernel against a copy-only kernel with the same bindings and dispatch (the
+//! adapter's ceiling for an elementwise pass), `copy_buffer_to_buffer`, the end-to-end
+//! calls, a host `memcpy` and the CPU reference, interleaved in one run so that machine
 //! noise hits all of them alike.
 
 use std::time::{Duration, Instant};
 
-use crate::kernel::Pass;
-use crate::{Error, Sigmoid, buffers};
+use serde::Serialize;
 
-/// Median of each measurement, in the order they were taken.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Timings {
+use crate::kernel::Pass;
+use crate::transfer::{self, TransferPath};
+use crate::{Error, Sigmoid};
+
+/// One thing the benchmark times.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Measurement {
+    /// The sigmoid kernel on device-resident buffers.
+    SigmoidKernel,
+    /// `y = x` with the sigmoid kernel's bindings, workgroup size and dispatch.
+    CopyKernel,
+    /// `copy_buffer_to_buffer` of the same bytes.
+    CopyBuffer,
+    /// [`Sigmoid::forward`]: host slice in, new `Vec` out.
+    Forward,
+    /// [`Sigmoid::forward_into`]: host slice in, caller's slice out.
+    ForwardInto,
+    /// Host `memcpy` of the same bytes (`copy_from_slice`).
+    HostMemcpy,
+    /// [`crate::cpu::sigmoid`] on one thread.
+    CpuReference,
+}
+
+impl Measurement {
+    /// Every measurement, in the order the table lists them.
+    pub const ALL: [Measurement; 7] = [
+        Measurement::SigmoidKernel,
+        Measurement::CopyKernel,
+        Measurement::CopyBuffer,
+        Measurement::Forward,
+        Measurement::ForwardInto,
+        Measurement::HostMemcpy,
+        Measurement::CpuReference,
+    ];
+
+    /// The row's name in the table.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Measurement::SigmoidKernel => "sigmoid kernel",
+            Measurement::CopyKernel => "copy-only kernel",
+            Measurement::CopyBuffer => "copy_buffer_to_buffer",
+            Measurement::Forward => "forward (end to end, new Vec)",
+            Measurement::ForwardInto => "forward_into (end to end)",
+            Measurement::HostMemcpy => "host memcpy",
+            Measurement::CpuReference => "CPU reference (1 thread)",
+        }
+    }
+}
+
+/// How a measurement was timed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Timing {
+    /// GPU timestamp queries around the work: no submission or wake-up overhead.
+    GpuTimestamps,
+    /// Host clock from submit to the end of the wait.
+    SubmitWait,
+    /// Host clock around a host call.
+    HostClock,
+}
+
+impl std::fmt::Display for Timing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Timing::GpuTimestamps => "GPU timestamps",
+            Timing::SubmitWait => "submit + wait",
+            Timing::HostClock => "host clock",
+        })
+    }
+}
+
+/// Device buffers, host data and timestamp queries for timing each [`Measurement`]
+/// on `elements` elements.
+#[derive(Debug)]
+pub struct Harness<'s> {
+    sigmoid: &'s Sigmoid,
+    elements: u64,
+    host: Vec<f32>,
+    out: Vec<f32>,
+    input: wgpu::Buffer,
+    output: wgpu::Buffer,
+    timestamps: Option<Timestamps>,
+}
+
+impl<'s> Harness<'s> {
+    /// Allocates and fills the buffers, and runs every measurement once untimed
+    /// (pipeline warm-up, first-touch page faults, growing the transfer slots).
+    pub fn new(sigmoid: &'s Sigmoid, elements: u64) -> Result<Harness<'s>, Error> {
+        let device = sigmoid.device();
+        let host: Vec<f32> = (0..elements)
+            .map(|i| (i % 4001) as f32 * 0.05 - 100.0)
+            .collect();
+        let padded_bytes = elements.div_ceil(4).max(1) * 16;
+        let buffer = |label, usage| {
+            device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some(label),
+                size: padded_bytes,
+                usage,
+                mapped_at_creation: false,
+            })
+        };
+        use wgpu::BufferUsages as U;
+        let input = buffer(
+            "wgpu-sigmoid.bench.input",
+            U::STORAGE | U::COPY_DST | U::COPY_SRC,
+        );
+        let output = buffer("wgpu-sigmoid.bench.output", U::STORAGE | U::COPY_DST);
+        sigmoid
+            .queue()
+            .write_buffer(&input, 0, bytemuck::cast_slice(&host));
+        let mut harness = Harness {
+            out: vec![0.0; host.len()],
+            host,
+            elements,
+            input,
+            output,
+            timestamps: Timestamps::new(device),
+            sigmoid,
+        };
+        for measurement in Measurement::ALL {
+            harness.time(measurement)?;
+        }
+        Ok(harness)
+    }
+
+    /// Times one run of `measurement`.
+    pub fn time(&mut self, measurement: Measurement) -> Result<(Duration, Timing), Error> {
+        let host_clock = |f: &mut dyn FnMut() -> Result<(), Error>| {
+            let start = Instant::now();
+            f()?;
+            Ok((start.elapsed(), Timing::HostClock))
+        };
+        match measurement {
+            Measurement::SigmoidKernel => self.time_kernel(Pass::Sigmoid),
+            Measurement::CopyKernel => self.time_kernel(Pass::Copy),
+            Measurement::CopyBuffer => self.time_copy_buffer(),
+            Measurement::Forward => host_clock(&mut || {
+                std::hint::black_box(self.sigmoid.forward(&self.host)?);
+                Ok(())
+            }),
+            Measurement::ForwardInto => {
+                host_clock(&mut || self.sigmoid.forward_into(&self.host, &mut self.out))
+            }
+            Measurement::HostMemcpy => host_clock(&mut || {
+                self.out.copy_from_slice(std::hint::black_box(&self.host));
+                Ok(())
+            }),
+            Measurement::CpuReference => host_clock(&mut || {
+                for (y, &x) in self.out.iter_mut().zip(&self.host) {
+                    *y = crate::cpu::sigmoid(std::hint::black_box(x));
+                }
+                Ok(())
+            }),
+        }
+    }
+
+    fn time_kernel(&self, pass: Pass) -> Result<(Duration, Timing), Error> {
+        let timestamps = self.timestamps.as_ref();
+        self.time_gpu(timestamps.is_some(), |encoder| {
+            let writes = timestamps.map(|t| wgpu::ComputePassTimestampWrites {
+                query_set: &t.set,
+                beginning_of_pass_write_index: Some(0),
+                end_of_pass_write_index: Some(1),
+            });
+            self.sigmoid.record_chunked(
+                encoder,
+                pass,
+                &self.input,
+                &self.output,
+                self.elements,
+                writes,
+            );
+        })
+    }
+
+    fn time_copy_buffer(&self) -> Result<(Duration, Timing), Error> {
+        let inside_encoders = self
+            .sigmoid
+            .device()
+            .features()
+            .contains(wgpu::Features::TIMESTAMP_QUERY_INSIDE_ENCODERS);
+        let timestamps = self.timestamps.as_ref().filter(|_| inside_encoders);
+        self.time_gpu(timestamps.is_some(), |encoder| {
+            if let Some(t) = timestamps {
+                encoder.write_timestamp(&t.set, 0);
+            }
+            encoder.copy_buffer_to_buffer(&self.input, 0, &self.output, 0, self.elements * 4);
+            if let Some(t) = timestamps {
+                encoder.write_timestamp(&t.set, 1);
+            }
+        })
+    }
+
+    /// Records with `record`, submits and waits; the time is the timestamps' difference
+    /// when `timestamped` (and `record` wrote them), else the host's submit-to-done time.
+    fn time_gpu(
+        &self,
+        timestamped: bool,
+        record: impl FnOnce(&mut wgpu::CommandEncoder),
+    ) -> Result<(Duration, Timing), Error> {
+        let device = self.sigmoid.device();
+        let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
+            label: Some("wgpu-sigmoid.bench"),
+        });
+        record(&mut encoder);
+        let timestamps = self.timestamps.as_ref().filter(|_| timestamped);
+        if let Some(t) = timestamps {
+            t.resolve(&mut encoder);
+        }
+        let start = Instant::now();
+        let submission = self.sigmoid.queue().submit([encoder.finish()]);
+        transfer::wait(device, submission, Duration::from_secs(600))?;
+        let host = start.elapsed();
+        match timestamps {
+            Some(t) => Ok((t.read(device, self.sigmoid.queue())?, Timing::GpuTimestamps)),
+            None => Ok((host, Timing::SubmitWait)),
+        }
+    }
+}
+
+/// Two timestamp queries, where they are resolved, and a buffer to read them back.
+#[derive(Debug)]
+struct Timestamps {
+    set: wgpu::QuerySet,
+    resolved: wgpu::Buffer,
+    readback: wgpu::Buffer,
+}
+
+impl Timestamps {
+    /// `None` where the device has no `TIMESTAMP_QUERY`.
+    fn new(device: &wgpu::Device) -> Option<Timestamps> {
+        if !device.features().contains(wgpu::Features::TIMESTAMP_QUERY) {
+            return None;
+        }
+        let buffer = |label, usage| {
+            device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some(label),
+                size: 16,
+                usage,
+                mapped_at_creation: false,
+            })
+        };
+        use wgpu::BufferUsages as U;
+        Some(Timestamps {
+            set: device.create_query_set(&wgpu::QuerySetDescriptor {
+                label: Some("wgpu-sigmoid.bench.timestamps"),
+                ty: wgpu::QueryType::Timestamp,
+                count: 2,
+            }),
+            resolved: buffer(
+                "wgpu-sigmoid.bench.timestamps.resolved",
+                U::QUERY_RESOLVE | U::COPY_SRC,
+            ),
+            readback: buffer(
+                "wgpu-sigmoid.bench.timestamps.readback",
+                U::MAP_READ | U::COPY_DST,
+            ),
+        })
+    }
+
+    fn resolve(&self, encoder: &mut wgpu::CommandEncoder) {
+        encoder.resolve_query_set(&self.set, 0..2, &self.resolved, 0);
+        encoder.copy_buffer_to_buffer(&self.resolved, 0, &self.readback, 0, 16);
+    }
+
+    /// The time between the two timestamps of a finished submission.
+    fn read(&self, device: &wgpu::Device, queue: &wgpu::Queue) -> Result<Duration, Error> {
+        let mapped = transfer::request_map(&self.readback, wgpu::MapMode::Read, 16);
+        let _ = device.poll(wgpu::PollType::wait_indefinitely());
+        pollster::block_on(transfer::receive(mapped))?;
+        let ticks = {
+            let view = self
+                .readback
+                .get_mapped_range(0..16)
+                .map_err(|e| Error::Map(e.to_string()))?;
+            let stamps: &[u64] = bytemuck::cast_slice(&view);
+            stamps[1].saturating_sub(stamps[0])
+        };
+        self.readback.unmap();
+        let nanoseconds = ticks as f64 * f64::from(queue.get_timestamp_period());
+        Ok(Duration::from_secs_f64(nanoseconds * 1e-9))
+    }
+}
+
+/// One row of the table.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Row {
+    /// What was timed.
+    pub measurement: Measurement,
+    /// The row's name.
+    pub name: &'static str,
+    /// How it was timed.
+    pub timing: Timing,
+    /// Median time, milliseconds.
+    pub median_ms: f64,
+    /// Elements per second, millions.
+    pub melem_per_s: f64,
+    /// Bytes read plus bytes written per second, 10⁹.
+    pub gb_per_s: f64,
+    /// Copy-only kernel time / this time: 1 is the adapter's elementwise ceiling.
+    pub speed_vs_copy_kernel: f64,
+    /// Sigmoid kernel time / this time.
+    pub speed_vs_sigmoid_kernel: f64,
+}
+
+/// The medians of one benchmark run on one adapter.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Report {
+    /// Adapter name.
+    pub adapter: String,
+    /// Backend (Vulkan, Gl, …).
+    pub backend: String,
+    /// Device type (Cpu, DiscreteGpu, …).
+    pub device_type: String,
+    /// Driver name and version.
+    pub driver: String,
+    /// How `forward` and `forward_into` moved data.
+    pub transfer_path: TransferPath,
+    /// Elements per piece of `forward` and `forward_into`.
+    pub chunk_elements: u64,
+    /// Pieces in flight at once.
+    pub pieces_in_flight: usize,
     /// Elements per run.
     pub elements: u64,
     /// Runs of each measurement.
     pub iterations: usize,
-    /// (name, median) for each measurement.
-    pub medians: Vec<(&'static str, Duration)>,
+    /// One row per measurement.
+    pub rows: Vec<Row>,
 }
 
-impl Timings {
-    /// The median of the named measurement.
+impl Report {
+    /// The row of `measurement`.
     #[must_use]
-    pub fn median(&self, name: &str) -> Option<Duration> {
-        self.medians
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, d)| *d)
+    pub fn row(&self, measurement: Measurement) -> Option<&Row> {
+        self.rows.iter().find(|r| r.measurement == measurement)
+    }
+
+    /// The report as pretty-printed JSON.
+    pub fn to_json(&self) -> String {
+        // Every field is a plain number, string or enum: serialisation cannot fail.
+        serde_json::to_string_pretty(self).unwrap_or_default()
     }
 }
 
-impl std::fmt::Display for Timings {
+impl std::fmt::Display for Report {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let copy = self.median(COPY_KERNEL);
         writeln!(
             f,
-            "| measurement ({} elements, median of {}) | time | Melem/s | GB/s (read+write) | speed vs copy kernel |",
+            "adapter: {} ({}, {}), driver {}",
+            self.adapter, self.backend, self.device_type, self.driver
+        )?;
+        writeln!(
+            f,
+            "transfer path: {}, pieces of {} elements, {} in flight",
+            self.transfer_path, self.chunk_elements, self.pieces_in_flight
+        )?;
+        writeln!(
+            f,
+            "| {} elements, median of {} | timing | time | Melem/s | GB/s | vs copy kernel | vs sigmoid kernel |",
             self.elements, self.iterations
         )?;
-        writeln!(f, "|---|---:|---:|---:|---:|")?;
-        for (name, median) in &self.medians {
-            let seconds = median.as_secs_f64();
-            let rate = self.elements as f64 / seconds;
-            let ratio = copy.map_or(f64::NAN, |c| c.as_secs_f64() / seconds);
+        writeln!(f, "|---|---|---:|---:|---:|---:|---:|")?;
+        for row in &self.rows {
             writeln!(
                 f,
-                "| {name} | {:.3} ms | {:.0} | {:.2} | {ratio:.3}× |",
-                seconds * 1e3,
-                rate / 1e6,
-                rate * 8.0 / 1e9,
+                "| {} | {} | {:.3} ms | {:.0} | {:.2} | {:.3}× | {:.3}× |",
+                row.name,
+                row.timing,
+                row.median_ms,
+                row.melem_per_s,
+                row.gb_per_s,
+                row.speed_vs_copy_kernel,
+                row.speed_vs_sigmoid_kernel,
             )?;
         }
         Ok(())
     }
 }
 
-/// Name of the sigmoid kernel measurement.
-pub const SIGMOID_KERNEL: &str = "sigmoid kernel (submit + wait)";
-/// Name of the copy-only kernel measurement.
-pub const COPY_KERNEL: &str = "copy-only kernel (submit + wait)";
-/// Name of the end-to-end measurement.
-pub const FORWARD_INTO: &str = "forward_into (upload + kernel + readback)";
-/// Name of the CPU reference measurement.
-pub const CPU_REFERENCE: &str = "CPU reference (1 thread, f64)";
-
-/// Times the sigmoid kernel, the copy-only kernel, `forward_into` and the CPU
-/// reference on `elements` elements, `iterations` times each, interleaved.
-pub fn run(sigmoid: &Sigmoid, elements: u64, iterations: usize) -> Result<Timings, Error> {
-    let device = sigmoid.device();
-    let host: Vec<f32> = (0..elements)
-        .map(|i| (i % 4001) as f32 * 0.05 - 100.0)
-        .collect();
-    let mut out = vec![0.0f32; host.len()];
-
-    let padded_bytes = elements.div_ceil(4).max(1) * 16;
-    let buffer = |label, usage| {
-        device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some(label),
-            size: padded_bytes,
-            usage,
-            mapped_at_creation: false,
-        })
-    };
-    let input = buffer(
-        "wgpu-sigmoid.bench.input",
-        wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
-    );
-    let output = buffer("wgpu-sigmoid.bench.output", wgpu::BufferUsages::STORAGE);
-    sigmoid
-        .queue()
-        .write_buffer(&input, 0, bytemuck::cast_slice(&host));
-
-    let time_pass = |pass: Pass| -> Result<Duration, Error> {
-        let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
-            label: Some("wgpu-sigmoid.bench"),
-        });
-        sigmoid.record_chunked(&mut encoder, pass, &input, &output, elements);
-        let start = Instant::now();
-        let submission = sigmoid.queue().submit([encoder.finish()]);
-        buffers::wait(device, submission, Duration::from_secs(600))?;
-        Ok(start.elapsed())
-    };
-    let mut samples: [Vec<Duration>; 4] = Default::default();
-    // One untimed round first: pipeline warm-up and first-touch page faults.
-    time_pass(Pass::Sigmoid)?;
-    time_pass(Pass::Copy)?;
-    sigmoid.forward_into(&host, &mut out)?;
-    for _ in 0..iterations.max(1) {
-        samples[0].push(time_pass(Pass::Sigmoid)?);
-        samples[1].push(time_pass(Pass::Copy)?);
-        let start = Instant::now();
-        sigmoid.forward_into(&host, &mut out)?;
-        samples[2].push(start.elapsed());
-        let start = Instant::now();
-        for (y, &x) in out.iter_mut().zip(&host) {
-            *y = crate::cpu::sigmoid(x);
+/// Times every [`Measurement`] on `elements` elements, `iterations` times each,
+/// interleaved (one of each, then again), and reports the medians.
+pub fn run(sigmoid: &Sigmoid, elements: u64, iterations: usize) -> Result<Report, Error> {
+    let iterations = iterations.max(1);
+    let mut harness = Harness::new(sigmoid, elements)?;
+    let mut samples = vec![Vec::with_capacity(iterations); Measurement::ALL.len()];
+    let mut timings = [Timing::HostClock; Measurement::ALL.len()];
+    for _ in 0..iterations {
+        for (i, measurement) in Measurement::ALL.into_iter().enumerate() {
+            let (time, timing) = harness.time(measurement)?;
+            samples[i].push(time);
+            timings[i] = timing;
         }
-        samples[3].push(start.elapsed());
     }
-    let names = [SIGMOID_KERNEL, COPY_KERNEL, FORWARD_INTO, CPU_REFERENCE];
-    Ok(Timings {
+    let medians: Vec<f64> = samples
+        .into_iter()
+        .map(|s| median(s).as_secs_f64())
+        .collect();
+    let copy = medians[1];
+    let kernel = medians[0];
+    let info = sigmoid.adapter_info();
+    Ok(Report {
+        adapter: info.name.clone(),
+        backend: format!("{:?}", info.backend),
+        device_type: format!("{:?}", info.device_type),
+        driver: format!("{} {}", info.driver, info.driver_info),
+        transfer_path: sigmoid.transfer_path(),
+        chunk_elements: sigmoid.chunk_elements(),
+        pieces_in_flight: sigmoid.pieces_in_flight(),
         elements,
-        iterations: iterations.max(1),
-        medians: names
+        iterations,
+        rows: Measurement::ALL
             .into_iter()
-            .zip(samples)
-            .map(|(name, s)| (name, median(s)))
+            .zip(timings)
+            .zip(medians)
+            .map(|((measurement, timing), seconds)| Row {
+                measurement,
+                name: measurement.name(),
+                timing,
+                median_ms: seconds * 1e3,
+                melem_per_s: elements as f64 / seconds / 1e6,
+                gb_per_s: elements as f64 * 8.0 / seconds / 1e9,
+                speed_vs_copy_kernel: copy / seconds,
+                speed_vs_sigmoid_kernel: kernel / seconds,
+            })
             .collect(),
     })
 }

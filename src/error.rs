@@ -41,6 +41,9 @@ pub enum Error {
     /// The GPU did not finish within the configured time.
     #[error("the GPU did not finish within {0:?}")]
     Timeout(Duration),
+    /// The device lacks a feature the requested option needs.
+    #[error("unsupported: {0}")]
+    Unsupported(String),
     /// Input and output slices differ in length.
     #[error("length mismatch: input has {input} elements, output has {output}")]
     LengthMismatch {

@@ -145,10 +145,30 @@ impl Kernels {
         })
     }
 
-    /// Records one pass over `len` elements bound by `bind_group`.
+    /// Records one compute pass over `len` elements bound by `bind_group`.
     pub(crate) fn record(
         &self,
         encoder: &mut wgpu::CommandEncoder,
+        pass: Pass,
+        bind_group: &wgpu::BindGroup,
+        len: u64,
+        max_workgroups_per_dimension: u32,
+    ) {
+        let mut compute = begin_pass(encoder, None);
+        self.dispatch(
+            &mut compute,
+            pass,
+            bind_group,
+            len,
+            max_workgroups_per_dimension,
+        );
+    }
+
+    /// Records the dispatches of `pass` over `len` elements bound by `bind_group` into
+    /// an open compute pass: the `vec4` main pass, then the scalar tail if any.
+    pub(crate) fn dispatch(
+        &self,
+        compute: &mut wgpu::ComputePass<'_>,
         pass: Pass,
         bind_group: &wgpu::BindGroup,
         len: u64,
@@ -158,10 +178,6 @@ impl Kernels {
             Pass::Sigmoid => &self.sigmoid,
             Pass::Copy => &self.copy,
         };
-        let mut compute = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
-            label: Some("wgpu-sigmoid.pass"),
-            timestamp_writes: None,
-        });
         compute.set_bind_group(0, bind_group, &[]);
         if len >= 4 {
             let (x, y) = grid(len, max_workgroups_per_dimension);
@@ -173,6 +189,17 @@ impl Kernels {
             compute.dispatch_workgroups(1, 1, 1);
         }
     }
+}
+
+/// Begins a compute pass labelled as this crate's, with optional timestamp writes.
+pub(crate) fn begin_pass<'e>(
+    encoder: &'e mut wgpu::CommandEncoder,
+    timestamp_writes: Option<wgpu::ComputePassTimestampWrites<'e>>,
+) -> wgpu::ComputePass<'e> {
+    encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+        label: Some("wgpu-sigmoid.pass"),
+        timestamp_writes,
+    })
 }
 
 /// Workgroup grid `(x, y)` of the main pass over `len` elements: one invocation per

@@ -14,11 +14,14 @@
 //! ```
 //!
 //! - [`Sigmoid`] owns (or borrows) a device, the compiled kernels and reusable buffers;
-//!   inputs longer than one storage binding are processed in pieces.
+//!   long inputs are processed in overlapping pieces, by the [`TransferPath`] that
+//!   suits the adapter (mapped storage buffers on unified memory, a staging ring on
+//!   discrete GPUs).
 //! - [`cpu`] holds the correctly rounded reference every GPU result is tested against.
 //! - [`adapter`] chooses the adapter (`WGPU_BACKEND`, `WGPU_ADAPTER_NAME`,
 //!   `WGPU_POWER_PREF`).
 //! - [`verify`] is the accuracy sweep behind `wgpu-sigmoid verify`.
+//! - [`bench`] is the side-by-side benchmark behind `wgpu-sigmoid bench`.
 //! - [`npy`] reads and writes the `.npy` files of the command-line tool.
 #![deny(missing_docs)]
 #![deny(clippy::unwrap_used, clippy::expect_used)]
@@ -26,17 +29,18 @@
 
 pub mod adapter;
 pub mod bench;
-mod buffers;
 pub mod cpu;
 mod error;
 pub mod kernel;
 pub mod npy;
 mod sigmoid;
+mod transfer;
 pub mod verify;
 
 pub use adapter::AdapterOptions;
 pub use error::Error;
-pub use sigmoid::{Options, Sigmoid};
+pub use sigmoid::{Options, Sigmoid, Stats};
+pub use transfer::TransferPath;
 
 #[cfg(test)]
 mod tests {

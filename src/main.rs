@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use wgpu_sigmoid::{AdapterOptions, Options, Sigmoid, adapter, bench, npy, verify};
+use wgpu_sigmoid::{AdapterOptions, Options, Sigmoid, TransferPath, adapter, bench, npy, verify};
 
 /// Sigmoid on any GPU wgpu reaches, faithfully rounded.
 #[derive(Parser, Debug)]
@@ -43,7 +43,9 @@ enum Command {
         #[arg(long, default_value_t = 2)]
         max_ulp: u32,
     },
-    /// Time the kernel against a copy-only kernel, end to end, and the CPU reference.
+    /// Time, side by side in one run: the kernel, a copy-only kernel (the adapter's
+    /// ceiling), copy_buffer_to_buffer, forward and forward_into end to end, host memcpy
+    /// and the CPU reference.
     Bench {
         /// Elements per run.
         #[arg(long, default_value_t = 64 << 20)]
@@ -51,7 +53,25 @@ enum Command {
         /// Runs of each measurement; medians are reported.
         #[arg(long, default_value_t = 15)]
         iterations: usize,
+        /// Print the report as JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Transfer path of forward/forward_into (default: the adapter's preferred one).
+        #[arg(long, value_enum)]
+        transfer: Option<Transfer>,
+        /// Pieces in flight in forward/forward_into.
+        #[arg(long, default_value_t = Options::default().pieces_in_flight)]
+        pieces_in_flight: usize,
+        /// Elements per piece of forward/forward_into.
+        #[arg(long, default_value_t = Options::default().max_chunk_elements)]
+        chunk_elements: u64,
     },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum Transfer {
+    Mapped,
+    Staged,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -133,10 +153,27 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Bench {
             elements,
             iterations,
+            json,
+            transfer,
+            pieces_in_flight,
+            chunk_elements,
         } => {
-            let sigmoid = open()?;
-            println!("adapter: {}", describe(sigmoid.adapter_info()));
-            print!("{}", bench::run(&sigmoid, elements, iterations)?);
+            let options = Options {
+                transfer: transfer.map(|t| match t {
+                    Transfer::Mapped => TransferPath::Mapped,
+                    Transfer::Staged => TransferPath::Staged,
+                }),
+                pieces_in_flight,
+                max_chunk_elements: chunk_elements,
+                ..Options::default()
+            };
+            let sigmoid = pollster::block_on(Sigmoid::with_adapter(&adapter_options, options))?;
+            let report = bench::run(&sigmoid, elements, iterations)?;
+            if json {
+                println!("{}", report.to_json());
+            } else {
+                print!("{report}");
+            }
             Ok(())
         }
     }
@@ -237,7 +274,8 @@ fn describe(info: &wgpu::AdapterInfo) -> String {
 fn run_verify(sigmoid: &Sigmoid, stride: u32, max_ulp: u32) -> Result<(), CliError> {
     let sweep = verify::Sweep::new(stride);
     let total = sweep.len();
-    let batch = usize::try_from(sigmoid.chunk_elements().min(16 << 20)).unwrap_or(16 << 20);
+    // Several pieces per call, so that transfers overlap the kernel.
+    let batch = 16 << 20;
     let mut inputs = vec![0.0f32; batch];
     let mut outputs = vec![0.0f32; batch];
     let mut report = verify::Report::default();

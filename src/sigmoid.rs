@@ -1,22 +1,35 @@
 //! [`Sigmoid`]: a device, its compiled kernels and reusable buffers, and the host-facing
 //! `forward` calls.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use crate::Error;
 use crate::adapter::{self, AdapterOptions};
-use crate::buffers::{self, ChunkBuffers};
 use crate::kernel::{self, Kernels, Pass};
+use crate::transfer::{Slot, TransferPath};
 
 /// Tuning knobs; the defaults suit every adapter.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Options {
-    /// Most elements processed per dispatch. Clamped to what one storage binding and one
-    /// buffer of the device can hold (128 MiB, 32 Mi elements, on lavapipe), and to what
-    /// `max_workgroups_per_dimension`² workgroups cover. Longer inputs are processed in
-    /// pieces of this size; device memory use is about three times this many `f32`s.
+    /// Most elements per piece of a host call (`forward` and friends). Longer inputs
+    /// are split into pieces that overlap: while the GPU works on one, the host copies
+    /// the next one in and the previous one out. Clamped to what one storage binding and
+    /// one buffer of the device can hold (128 MiB, 32 Mi elements, on lavapipe) and to
+    /// what `max_workgroups_per_dimension`² workgroups cover.
+    ///
+    /// Memory held between calls is at most `pieces_in_flight` slots of this many
+    /// elements, each slot 2 buffers on the mapped path and 4 on the staged path
+    /// (defaults: 3 × 4 Mi × 4 B × 4 = 192 MiB staged, 96 MiB mapped); short inputs only
+    /// allocate what they need.
     pub max_chunk_elements: u64,
+    /// Pieces in flight at once (at least 1): 3 lets the upload of piece k + 1, the
+    /// kernel on piece k and the readback of piece k − 1 overlap.
+    pub pieces_in_flight: usize,
+    /// How data reaches the kernel; `None` picks [`TransferPath::preferred`] for the
+    /// device. Asking for a path the device cannot do gives [`Error::Unsupported`].
+    pub transfer: Option<TransferPath>,
     /// Most workgroups per dimension of a dispatch; clamped to the device's limit
     /// (65 535 on most). Lowering it only serves to test the 2-D grid fold.
     pub max_workgroups_per_dimension: u32,
@@ -28,16 +41,42 @@ pub struct Options {
 impl Default for Options {
     fn default() -> Options {
         Options {
-            max_chunk_elements: 64 << 20,
+            max_chunk_elements: 4 << 20,
+            pieces_in_flight: 3,
+            transfer: None,
             max_workgroups_per_dimension: u32::MAX,
             timeout: Duration::from_secs(120),
         }
     }
 }
 
+/// What an instance has created and submitted so far: the proof that the hot path
+/// reuses its buffers and bind groups, and submits once per piece.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Device buffers created for host calls (transfer slots).
+    pub buffers_created: u64,
+    /// Bind groups created for host calls.
+    pub bind_groups_created: u64,
+    /// Queue submissions made by host calls.
+    pub submissions: u64,
+}
+
+#[derive(Debug, Default)]
+struct Counters {
+    buffers_created: AtomicU64,
+    bind_groups_created: AtomicU64,
+    submissions: AtomicU64,
+}
+
 /// Sigmoid on a GPU: the device, the compiled kernels and the buffers reused between
 /// calls. Create it once and call it many times; it is `Send + Sync`, and concurrent
 /// calls take turns on its buffers.
+///
+/// A call copies the input into GPU-visible memory, runs the kernel and copies the
+/// result out, by the [`TransferPath`] chosen for the device, in overlapping pieces
+/// for long inputs; after the first call of a given length it creates no buffers,
+/// bind groups or pipelines, and each piece is one queue submission.
 ///
 /// Every result is within 1 ULP of the correctly rounded sigmoid on the adapters tested
 /// (see the README's accuracy table); NaN gives the same NaN quieted, `+inf` gives 1,
@@ -48,10 +87,17 @@ pub struct Sigmoid {
     queue: wgpu::Queue,
     info: wgpu::AdapterInfo,
     kernels: Kernels,
+    /// Most elements one dispatch covers (binding and grid limits).
+    dispatch_elements: u64,
+    /// Elements per piece of a host call.
     chunk_elements: u64,
+    pieces_in_flight: usize,
+    transfer: TransferPath,
     max_workgroups_per_dimension: u32,
     timeout: Duration,
-    buffers: futures_intrusive::sync::Mutex<Option<ChunkBuffers>>,
+    counters: Counters,
+    /// The slots pieces go through, reused by every call; emptied after a failure.
+    ring: futures_intrusive::sync::Mutex<Vec<Option<Slot>>>,
     /// Set by the device-lost callback (only on devices this crate created).
     lost: Arc<Mutex<Option<String>>>,
 }
@@ -122,17 +168,32 @@ impl Sigmoid {
             .max_workgroups_per_dimension
             .min(limits.max_compute_workgroups_per_dimension)
             .max(1);
-        let chunk_elements = chunk_elements(&limits, &options, max_workgroups_per_dimension);
+        let dispatch_elements = dispatch_elements(&limits, max_workgroups_per_dimension);
+        let transfer = match options.transfer {
+            None => TransferPath::preferred(info.device_type, device.features()),
+            Some(path) if path.is_supported(device.features()) => path,
+            Some(path) => {
+                return Err(Error::Unsupported(format!(
+                    "transfer path {path:?} on adapter `{}`: the device lacks \
+                     MAPPABLE_PRIMARY_BUFFERS",
+                    info.name
+                )));
+            }
+        };
         Ok(Sigmoid {
             device,
             queue,
-            info,
             kernels,
-            chunk_elements,
+            dispatch_elements,
+            chunk_elements: align_down(dispatch_elements.min(options.max_chunk_elements), &limits),
+            pieces_in_flight: options.pieces_in_flight.max(1),
+            transfer,
             max_workgroups_per_dimension,
             timeout: options.timeout,
-            buffers: futures_intrusive::sync::Mutex::new(None, true),
+            ring: futures_intrusive::sync::Mutex::new(Vec::new(), true),
+            counters: Counters::default(),
             lost,
+            info,
         })
     }
 
@@ -154,13 +215,46 @@ impl Sigmoid {
         &self.queue
     }
 
-    /// Elements processed per dispatch; longer inputs are processed in pieces.
+    /// Elements per piece of a host call; longer inputs are processed in pieces.
     #[must_use]
     pub fn chunk_elements(&self) -> u64 {
         self.chunk_elements
     }
 
+    /// Counts of what host calls have created and submitted so far.
+    #[must_use]
+    pub fn stats(&self) -> Stats {
+        let c = &self.counters;
+        Stats {
+            buffers_created: c.buffers_created.load(Ordering::Relaxed),
+            bind_groups_created: c.bind_groups_created.load(Ordering::Relaxed),
+            submissions: c.submissions.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Frees the transfer buffers kept between calls (they are made again, at the size
+    /// needed, by the next call). Waits for a call in progress to finish first.
+    pub fn release_buffers(&self) {
+        pollster::block_on(self.ring.lock()).clear();
+    }
+
+    /// Pieces of a long host call in flight at once.
+    #[must_use]
+    pub fn pieces_in_flight(&self) -> usize {
+        self.pieces_in_flight
+    }
+
+    /// How this instance moves data between host slices and the kernel.
+    #[must_use]
+    pub fn transfer_path(&self) -> TransferPath {
+        self.transfer
+    }
+
     /// `sigmoid(x)` into a new vector.
+    ///
+    /// The new vector's memory is fresh: the OS maps each page on first write (about
+    /// 1 ms per MiB on the CI machine). For throughput on repeated large calls, keep an
+    /// output and use [`Sigmoid::forward_into`].
     pub fn forward(&self, x: &[f32]) -> Result<Vec<f32>, Error> {
         pollster::block_on(self.forward_async(x))
     }
@@ -199,72 +293,119 @@ impl Sigmoid {
         self.run(None, x).await
     }
 
-    /// Sigmoid of `input` (or of `output` itself when `input` is `None`) into `output`,
-    /// one chunk at a time: upload, dispatch, copy to the readback buffer, submit, map,
-    /// copy out.
+    /// Sigmoid of `input` (or of `output` itself when `input` is `None`) into `output`.
     async fn run(&self, input: Option<&[f32]>, output: &mut [f32]) -> Result<(), Error> {
         if output.is_empty() {
             return Ok(());
         }
         self.check_not_lost()?;
-        let chunk = usize::try_from(self.chunk_elements).unwrap_or(usize::MAX);
-        let mut slot = self.buffers.lock().await;
-        for start in (0..output.len()).step_by(chunk) {
-            let end = output.len().min(start + chunk);
-            let len = (end - start) as u64;
+        let mut ring = self.ring.lock().await;
+        let result = self.pipeline(&mut ring, input, output).await;
+        if result.is_err() {
+            // Slots may be left half-way through a piece (unmapped, or with mappings
+            // pending); the next call starts from fresh ones.
+            ring.clear();
+        }
+        result.map_err(|e| self.explain(e))
+    }
 
-            let scopes = ErrorScopes::push(&self.device);
-            let buffers = match slot.take() {
-                Some(buffers) if buffers.capacity >= len => buffers,
-                // Drop the old buffers before allocating larger ones.
-                old => {
-                    let grown = old.map_or(len, |b| (b.capacity * 2).max(len));
-                    ChunkBuffers::new(&self.device, grown.min(self.chunk_elements))
-                }
-            };
+    /// Pushes the pieces of `output` through the ring: before piece k goes into slot
+    /// k mod depth, that slot's previous piece (k − depth) is waited for and copied
+    /// out, so up to `depth` pieces are on the GPU while the host copies.
+    async fn pipeline(
+        &self,
+        ring: &mut Vec<Option<Slot>>,
+        input: Option<&[f32]>,
+        output: &mut [f32],
+    ) -> Result<(), Error> {
+        let piece = usize::try_from(self.chunk_elements).unwrap_or(usize::MAX);
+        let pieces = output.len().div_ceil(piece);
+        let depth = self.pieces_in_flight.min(pieces);
+        if ring.len() < depth {
+            ring.resize_with(depth, || None);
+        }
+        for k in 0..pieces {
+            let entry = &mut ring[k % depth];
+            if let Some(slot) = entry {
+                slot.finish(&self.device, self.timeout, output).await?;
+            }
+            let start = k * piece;
+            let end = output.len().min(start + piece);
             let source = match input {
                 Some(x) => &x[start..end],
                 None => &output[start..end],
             };
-            self.queue
-                .write_buffer(&buffers.input, 0, bytemuck::cast_slice(source));
-            let bind_group =
-                self.kernels
-                    .bind_group(&self.device, &buffers.input, &buffers.output, 0, len);
-            let mut encoder = self
-                .device
-                .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                    label: Some("wgpu-sigmoid.forward"),
-                });
-            self.kernels.record(
-                &mut encoder,
-                Pass::Sigmoid,
-                &bind_group,
-                len,
-                self.max_workgroups_per_dimension,
-            );
-            encoder.copy_buffer_to_buffer(&buffers.output, 0, &buffers.readback, 0, len * 4);
-            let submission = self.queue.submit([encoder.finish()]);
-            if let Err(error) = scopes.pop().await {
-                return Err(self.explain(error));
+            let scopes = ErrorScopes::push(&self.device);
+            let submitted = self.submit_piece(entry, source, start);
+            // A wgpu error (e.g. out of memory creating a slot) explains any failure
+            // that followed from it, so it takes precedence.
+            scopes.pop().await?;
+            submitted?;
+        }
+        for k in pieces.saturating_sub(depth)..pieces {
+            if let Some(slot) = &mut ring[k % depth] {
+                slot.finish(&self.device, self.timeout, output).await?;
             }
-            let result = buffers::read_back(
-                &self.device,
-                &buffers.readback,
-                submission,
-                self.timeout,
-                &mut output[start..end],
-            )
-            .await;
-            result.map_err(|e| self.explain(e))?;
-            *slot = Some(buffers);
         }
         Ok(())
     }
 
+    /// Copies `source` (the piece starting at element `start`) into `entry`'s slot,
+    /// growing the slot first if needed, and submits its transfers and kernel.
+    fn submit_piece(
+        &self,
+        entry: &mut Option<Slot>,
+        source: &[f32],
+        start: usize,
+    ) -> Result<(), Error> {
+        let len = source.len() as u64;
+        let slot = match entry {
+            Some(slot) if slot.capacity >= len => slot,
+            _ => {
+                // Grow geometrically so that slowly rising lengths reallocate rarely;
+                // the old slot is dropped before the new one is allocated.
+                let grown = entry
+                    .take()
+                    .map_or(len, |old| (old.capacity * 2).max(len))
+                    .min(self.chunk_elements.max(len));
+                let slot = Slot::new(&self.device, self.transfer, grown);
+                self.counters
+                    .buffers_created
+                    .fetch_add(slot.buffer_count(), Ordering::Relaxed);
+                entry.insert(slot)
+            }
+        };
+        slot.upload(source)?;
+        let bind_group = slot.bind_group(len, |input, output| {
+            self.counters
+                .bind_groups_created
+                .fetch_add(1, Ordering::Relaxed);
+            self.kernels.bind_group(&self.device, input, output, 0, len)
+        });
+        let mut encoder = self
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("wgpu-sigmoid.forward"),
+            });
+        slot.record_copies(&mut encoder, len, true);
+        self.kernels.record(
+            &mut encoder,
+            Pass::Sigmoid,
+            &bind_group,
+            len,
+            self.max_workgroups_per_dimension,
+        );
+        slot.record_copies(&mut encoder, len, false);
+        let submission = self.queue.submit([encoder.finish()]);
+        self.counters.submissions.fetch_add(1, Ordering::Relaxed);
+        slot.submitted(submission, start, source.len());
+        Ok(())
+    }
+
     /// Records `pass` over `len` elements of device buffers `input` and `output` (both
-    /// holding `len` rounded up to 4 elements), in as many dispatches as the binding
-    /// limit needs. Used by the benchmarks to time the kernel without transfers.
+    /// holding `len` rounded up to 4 elements) as one compute pass, in as many
+    /// dispatches as the binding limit needs, with optional timestamps around the
+    /// pass. Used by the benchmarks to time the kernel without transfers.
     pub(crate) fn record_chunked(
         &self,
         encoder: &mut wgpu::CommandEncoder,
@@ -272,15 +413,17 @@ impl Sigmoid {
         input: &wgpu::Buffer,
         output: &wgpu::Buffer,
         len: u64,
+        timestamp_writes: Option<wgpu::ComputePassTimestampWrites<'_>>,
     ) {
+        let mut compute = kernel::begin_pass(encoder, timestamp_writes);
         let mut first = 0;
         while first < len {
-            let n = self.chunk_elements.min(len - first);
+            let n = self.dispatch_elements.min(len - first);
             let bind_group = self
                 .kernels
                 .bind_group(&self.device, input, output, first, n);
-            self.kernels.record(
-                encoder,
+            self.kernels.dispatch(
+                &mut compute,
                 pass,
                 &bind_group,
                 n,
@@ -312,10 +455,9 @@ impl Sigmoid {
     }
 }
 
-/// Largest chunk: what one storage binding and one buffer hold, what the workgroup grid
-/// covers, and the caller's cap; a multiple of 64 elements so that chunk offsets in a
-/// device buffer meet the 256-byte storage offset alignment.
-fn chunk_elements(limits: &wgpu::Limits, options: &Options, max_workgroups: u32) -> u64 {
+/// Most elements one dispatch covers: what one storage binding and one buffer hold and
+/// what the workgroup grid covers, aligned as [`align_down`] says.
+fn dispatch_elements(limits: &wgpu::Limits, max_workgroups: u32) -> u64 {
     let binding_elements = limits
         .max_storage_buffer_binding_size
         .min(limits.max_buffer_size)
@@ -325,10 +467,14 @@ fn chunk_elements(limits: &wgpu::Limits, options: &Options, max_workgroups: u32)
         * grid
         * u64::from(kernel::WORKGROUP_SIZE)
         * u64::from(kernel::ELEMENTS_PER_INVOCATION);
+    align_down(binding_elements.min(grid_elements), limits)
+}
+
+/// Rounds down to a multiple of 64 elements (and of the storage offset alignment), so
+/// that piece offsets in a device buffer meet the 256-byte alignment; at least one
+/// such multiple.
+fn align_down(elements: u64, limits: &wgpu::Limits) -> u64 {
     let alignment = u64::from(limits.min_storage_buffer_offset_alignment / 4).max(64);
-    let elements = binding_elements
-        .min(grid_elements)
-        .min(options.max_chunk_elements);
     (elements / alignment * alignment).max(alignment)
 }
 

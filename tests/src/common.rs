@@ -2,7 +2,7 @@
 
 use std::sync::OnceLock;
 
-use wgpu_sigmoid::{Error, Sigmoid, cpu};
+use wgpu_sigmoid::{AdapterOptions, Error, Options, Sigmoid, cpu};
 
 /// The error bound every GPU result is held to, in ULP.
 pub const MAX_ULP: u32 = 1;
@@ -101,4 +101,42 @@ pub fn assert_matches_reference(input: &[f32], actual: &[f32]) {
             expected.to_bits()
         );
     }
+}
+
+pub fn bits(v: &[f32]) -> Vec<u32> {
+    v.iter().map(|x| x.to_bits()).collect()
+}
+
+/// Checks `forward`, `forward_into` and `forward_in_place` on `len` elements; the three
+/// must agree bit for bit, and with the reference within the bound.
+pub fn check_all_apis(sigmoid: &Sigmoid, len: usize, seed: u64) {
+    let x = test_data(len, seed);
+    let y = sigmoid.forward(&x).unwrap();
+    assert_matches_reference(&x, &y);
+
+    let mut into = vec![f32::NAN; len];
+    sigmoid.forward_into(&x, &mut into).unwrap();
+    assert_eq!(
+        bits(&into),
+        bits(&y),
+        "forward_into differs from forward at len {len}"
+    );
+
+    let mut in_place = x.clone();
+    sigmoid.forward_in_place(&mut in_place).unwrap();
+    assert_eq!(
+        bits(&in_place),
+        bits(&y),
+        "forward_in_place differs from forward at len {len}"
+    );
+}
+
+/// A new instance with `options` on the default adapter; `None` (loudly) or a panic
+/// when there is none, as for [`gpu`]. Errors other than a missing adapter are returned.
+pub fn gpu_with(options: Options) -> Option<Result<Sigmoid, Error>> {
+    gpu()?;
+    Some(pollster::block_on(Sigmoid::with_adapter(
+        &AdapterOptions::from_env(),
+        options,
+    )))
 }

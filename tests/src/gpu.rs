@@ -3,7 +3,7 @@
 use wgpu_sigmoid::verify::{Report, Sweep};
 use wgpu_sigmoid::{AdapterOptions, Error, Options, Sigmoid, adapter, cpu};
 
-use super::common::{MAX_ULP, assert_matches_reference, gpu, test_data};
+use super::common::{MAX_ULP, assert_matches_reference, bits, check_all_apis, gpu, test_data};
 
 const TF_INPUT: [f32; 5] = [-20.0, -1.0, 0.0, 1.0, 20.0];
 const TF_BITS: [u32; 5] = [
@@ -13,34 +13,6 @@ const TF_BITS: [u32; 5] = [
     0x3f3b_26a8,
     0x3f80_0000,
 ];
-
-fn bits(v: &[f32]) -> Vec<u32> {
-    v.iter().map(|x| x.to_bits()).collect()
-}
-
-/// Checks `forward`, `forward_into` and `forward_in_place` on `len` elements; the three
-/// must agree bit for bit, and with the reference within the bound.
-fn check_all_apis(sigmoid: &Sigmoid, len: usize, seed: u64) {
-    let x = test_data(len, seed);
-    let y = sigmoid.forward(&x).unwrap();
-    assert_matches_reference(&x, &y);
-
-    let mut into = vec![f32::NAN; len];
-    sigmoid.forward_into(&x, &mut into).unwrap();
-    assert_eq!(
-        bits(&into),
-        bits(&y),
-        "forward_into differs from forward at len {len}"
-    );
-
-    let mut in_place = x.clone();
-    sigmoid.forward_in_place(&mut in_place).unwrap();
-    assert_eq!(
-        bits(&in_place),
-        bits(&y),
-        "forward_in_place differs from forward at len {len}"
-    );
-}
 
 #[test]
 fn small_and_odd_lengths() {

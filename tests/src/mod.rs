@@ -3,4 +3,5 @@ mod cli;
 mod common;
 mod gpu;
 mod shaders;
+mod transfer;
 mod translate;

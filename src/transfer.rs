@@ -1,0 +1,292 @@
+//! Moving data between host slices and the device: the two transfer paths, the ring of
+//! buffer slots that lets consecutive pieces of a long input overlap, and the waits on
+//! the GPU.
+//!
+//! A slot holds everything one piece needs: the storage buffers the kernel binds and,
+//! on the staged path, a mappable upload and readback buffer. Slots are created once,
+//! grown on demand and reused by every later call, so the hot path allocates nothing.
+
+use std::time::Duration;
+
+use futures_intrusive::channel::shared::{OneshotReceiver, oneshot_channel};
+
+use crate::Error;
+
+/// How data travels between host slices and the buffers the kernel binds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+pub enum TransferPath {
+    /// The kernel's storage buffers are mapped into the host directly (unified memory;
+    /// needs [`wgpu::Features::MAPPABLE_PRIMARY_BUFFERS`]): one host copy in, one out,
+    /// no copies on the device.
+    Mapped,
+    /// Mappable staging buffers, kept between calls, and `copy_buffer_to_buffer` to and
+    /// from device-local storage buffers: the path for discrete GPUs.
+    Staged,
+}
+
+impl TransferPath {
+    /// The path [`crate::Options::transfer`]`: None` picks on `device`: [`Mapped`] where
+    /// memory is shared with the host (a CPU or integrated adapter) and the device has
+    /// `MAPPABLE_PRIMARY_BUFFERS`, else [`Staged`]. Mapping a discrete GPU's storage
+    /// buffers would put them in slow host-visible memory, hence the device-type test.
+    ///
+    /// [`Mapped`]: TransferPath::Mapped
+    /// [`Staged`]: TransferPath::Staged
+    #[must_use]
+    pub fn preferred(device_type: wgpu::DeviceType, features: wgpu::Features) -> TransferPath {
+        let unified = matches!(
+            device_type,
+            wgpu::DeviceType::Cpu | wgpu::DeviceType::IntegratedGpu
+        );
+        if unified && features.contains(wgpu::Features::MAPPABLE_PRIMARY_BUFFERS) {
+            TransferPath::Mapped
+        } else {
+            TransferPath::Staged
+        }
+    }
+
+    /// Whether `features` allow this path.
+    #[must_use]
+    pub fn is_supported(self, features: wgpu::Features) -> bool {
+        match self {
+            TransferPath::Mapped => features.contains(wgpu::Features::MAPPABLE_PRIMARY_BUFFERS),
+            TransferPath::Staged => true,
+        }
+    }
+}
+
+impl std::fmt::Display for TransferPath {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            TransferPath::Mapped => "mapped storage buffers (unified memory)",
+            TransferPath::Staged => "staging ring + copy_buffer_to_buffer",
+        })
+    }
+}
+
+pub(crate) type MapReceiver = OneshotReceiver<Result<(), wgpu::BufferAsyncError>>;
+
+/// A piece whose work was submitted and whose results are still on the device.
+#[derive(Debug)]
+pub(crate) struct InFlight {
+    pub(crate) submission: wgpu::SubmissionIndex,
+    /// Where its results go in the caller's output slice.
+    pub(crate) start: usize,
+    pub(crate) len: usize,
+    read_map: MapReceiver,
+    /// Re-mapping of the host-writable buffer for the slot's next piece.
+    write_map: MapReceiver,
+}
+
+/// The buffers for one piece of up to `capacity` elements.
+#[derive(Debug)]
+pub(crate) struct Slot {
+    /// Bound as the kernel's input (and, for in-place work, its output).
+    pub(crate) input: wgpu::Buffer,
+    pub(crate) output: wgpu::Buffer,
+    /// Staged path only: host-writable buffer copied into `input`.
+    upload: Option<wgpu::Buffer>,
+    /// Staged path only: host-readable buffer `output` is copied into.
+    readback: Option<wgpu::Buffer>,
+    /// Elements each buffer holds; a multiple of 4 so that `vec4` bindings fit.
+    pub(crate) capacity: u64,
+    pub(crate) in_flight: Option<InFlight>,
+    /// Bind groups already made for this slot's buffers, by element count: repeated
+    /// calls of one length (and all full pieces of a long input) reuse them.
+    bind_groups: Vec<(u64, wgpu::BindGroup)>,
+}
+
+/// Bind groups kept per slot; lengths beyond this many evict the oldest.
+const BIND_GROUPS_PER_SLOT: usize = 8;
+
+impl Slot {
+    /// Buffers for at least `elements` elements on `path`. The host-writable buffer
+    /// starts mapped. Allocation failures surface through the caller's error scope.
+    pub(crate) fn new(device: &wgpu::Device, path: TransferPath, elements: u64) -> Slot {
+        use wgpu::BufferUsages as U;
+        let capacity = elements.div_ceil(4).max(1) * 4;
+        let buffer = |label, usage, mapped_at_creation| {
+            device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some(label),
+                size: capacity * 4,
+                usage,
+                mapped_at_creation,
+            })
+        };
+        match path {
+            TransferPath::Mapped => Slot {
+                input: buffer("wgpu-sigmoid.input", U::STORAGE | U::MAP_WRITE, true),
+                output: buffer("wgpu-sigmoid.output", U::STORAGE | U::MAP_READ, false),
+                upload: None,
+                readback: None,
+                capacity,
+                in_flight: None,
+                bind_groups: Vec::new(),
+            },
+            TransferPath::Staged => Slot {
+                input: buffer("wgpu-sigmoid.input", U::STORAGE | U::COPY_DST, false),
+                output: buffer("wgpu-sigmoid.output", U::STORAGE | U::COPY_SRC, false),
+                upload: Some(buffer(
+                    "wgpu-sigmoid.upload",
+                    U::MAP_WRITE | U::COPY_SRC,
+                    true,
+                )),
+                readback: Some(buffer(
+                    "wgpu-sigmoid.readback",
+                    U::MAP_READ | U::COPY_DST,
+                    false,
+                )),
+                capacity,
+                in_flight: None,
+                bind_groups: Vec::new(),
+            },
+        }
+    }
+
+    /// Buffers this slot holds (2 mapped, 4 staged).
+    pub(crate) fn buffer_count(&self) -> u64 {
+        2 + u64::from(self.upload.is_some()) + u64::from(self.readback.is_some())
+    }
+
+    fn host_writable(&self) -> &wgpu::Buffer {
+        self.upload.as_ref().unwrap_or(&self.input)
+    }
+
+    fn host_readable(&self) -> &wgpu::Buffer {
+        self.readback.as_ref().unwrap_or(&self.output)
+    }
+
+    /// The bind group over the first `len` elements, made once per length.
+    pub(crate) fn bind_group(
+        &mut self,
+        len: u64,
+        make: impl FnOnce(&wgpu::Buffer, &wgpu::Buffer) -> wgpu::BindGroup,
+    ) -> wgpu::BindGroup {
+        if let Some((_, group)) = self.bind_groups.iter().find(|(n, _)| *n == len) {
+            return group.clone();
+        }
+        if self.bind_groups.len() == BIND_GROUPS_PER_SLOT {
+            self.bind_groups.remove(0);
+        }
+        let group = make(&self.input, &self.output);
+        self.bind_groups.push((len, group.clone()));
+        group
+    }
+
+    /// Copies `source` into the start of the host-writable buffer and unmaps it. The
+    /// buffer must be mapped: new, or its previous piece [finished](Slot::finish).
+    pub(crate) fn upload(&mut self, source: &[f32]) -> Result<(), Error> {
+        let buffer = self.host_writable();
+        {
+            let mut view = buffer
+                .get_mapped_range_mut(0..(source.len() * 4) as u64)
+                .map_err(|e| Error::Map(e.to_string()))?;
+            view.copy_from_slice(bytemuck::cast_slice(source));
+        }
+        buffer.unmap();
+        Ok(())
+    }
+
+    /// Records the device-side copies the staged path needs around the kernel: before
+    /// it (`before == true`) upload → input, after it output → readback.
+    pub(crate) fn record_copies(&self, encoder: &mut wgpu::CommandEncoder, len: u64, before: bool) {
+        let bytes = len * 4;
+        match (&self.upload, &self.readback, before) {
+            (Some(upload), _, true) => {
+                encoder.copy_buffer_to_buffer(upload, 0, &self.input, 0, bytes);
+            }
+            (_, Some(readback), false) => {
+                encoder.copy_buffer_to_buffer(&self.output, 0, readback, 0, bytes);
+            }
+            _ => {}
+        }
+    }
+
+    /// After `submission` (this slot's piece `start..start + len`) was submitted:
+    /// requests the mappings that complete when it finishes.
+    pub(crate) fn submitted(
+        &mut self,
+        submission: wgpu::SubmissionIndex,
+        start: usize,
+        len: usize,
+    ) {
+        let read_map = request_map(self.host_readable(), wgpu::MapMode::Read, (len * 4) as u64);
+        let write_map = request_map(
+            self.host_writable(),
+            wgpu::MapMode::Write,
+            self.capacity * 4,
+        );
+        self.in_flight = Some(InFlight {
+            submission,
+            start,
+            len,
+            read_map,
+            write_map,
+        });
+    }
+
+    /// Waits (at most `timeout`) for the piece in flight, if any, copies its results
+    /// into `output` at the place they belong, and leaves the host-writable buffer
+    /// mapped for the next piece.
+    pub(crate) async fn finish(
+        &mut self,
+        device: &wgpu::Device,
+        timeout: Duration,
+        output: &mut [f32],
+    ) -> Result<(), Error> {
+        let Some(in_flight) = self.in_flight.take() else {
+            return Ok(());
+        };
+        wait(device, in_flight.submission, timeout)?;
+        // Both mappings were requested after the submission, so the wait resolved them.
+        receive(in_flight.read_map).await?;
+        receive(in_flight.write_map).await?;
+        let buffer = self.host_readable();
+        {
+            let view = buffer
+                .get_mapped_range(0..(in_flight.len * 4) as u64)
+                .map_err(|e| Error::Map(e.to_string()))?;
+            output[in_flight.start..in_flight.start + in_flight.len]
+                .copy_from_slice(bytemuck::cast_slice(&view));
+        }
+        buffer.unmap();
+        Ok(())
+    }
+}
+
+/// Asks for `buffer`'s first `bytes` to be mapped once the GPU is done with it.
+pub(crate) fn request_map(buffer: &wgpu::Buffer, mode: wgpu::MapMode, bytes: u64) -> MapReceiver {
+    let (sender, receiver) = oneshot_channel();
+    buffer.map_async(mode, 0..bytes, move |result| {
+        // The receiver only goes away when its slot was dropped; nothing to report then.
+        let _ = sender.send(result);
+    });
+    receiver
+}
+
+pub(crate) async fn receive(receiver: MapReceiver) -> Result<(), Error> {
+    match receiver.receive().await {
+        Some(Ok(())) => Ok(()),
+        Some(Err(e)) => Err(Error::Map(e.to_string())),
+        None => Err(Error::Map("the map callback was dropped".into())),
+    }
+}
+
+/// Blocks until `submission` has finished on the GPU, or `timeout` passes.
+pub(crate) fn wait(
+    device: &wgpu::Device,
+    submission: wgpu::SubmissionIndex,
+    timeout: Duration,
+) -> Result<(), Error> {
+    match device.poll(wgpu::PollType::Wait {
+        submission_index: Some(submission),
+        timeout: Some(timeout),
+    }) {
+        Ok(_) => Ok(()),
+        Err(wgpu::PollError::Timeout) => Err(Error::Timeout(timeout)),
+        // The queue never accepted our submission: the device is destroyed or lost.
+        Err(e @ wgpu::PollError::WrongSubmissionIndex(..)) => Err(Error::DeviceLost(format!(
+            "the queue rejected the submission ({e})"
+        ))),
+    }
+}

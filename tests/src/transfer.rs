@@ -1,0 +1,223 @@
+//! The transfer paths and the ring of pieces: identical results whichever path runs,
+//! however many pieces are in flight; buffers, bind groups and submissions counted.
+
+use wgpu_sigmoid::{Error, Options, Sigmoid, Stats, TransferPath, bench};
+
+use super::common::{assert_matches_reference, bits, check_all_apis, gpu, gpu_with, test_data};
+
+/// Small pieces so that a few thousand elements already go through several slots and
+/// wrap around the ring.
+const PIECE: u64 = 4096;
+
+/// Lengths around piece and ring boundaries (3 slots of 4096).
+const LENGTHS: [usize; 10] = [
+    1,
+    3,
+    4,
+    4095,
+    4096,
+    4097,
+    3 * 4096,
+    3 * 4096 + 1,
+    7 * 4096 + 5,
+    100_003,
+];
+
+fn instance(transfer: TransferPath, pieces_in_flight: usize) -> Option<Sigmoid> {
+    let options = Options {
+        max_chunk_elements: PIECE,
+        pieces_in_flight,
+        transfer: Some(transfer),
+        ..Options::default()
+    };
+    gpu_with(options).map(|r| r.expect("instance with a supported transfer path"))
+}
+
+/// The paths this adapter can run. On a CPU adapter with Vulkan (lavapipe in CI) the
+/// mapped path must be among them, so that CI cannot skip it silently.
+fn supported_paths() -> Vec<TransferPath> {
+    let Some(shared) = gpu() else {
+        return Vec::new();
+    };
+    let features = shared.device().features();
+    let info = shared.adapter_info();
+    if info.backend == wgpu::Backend::Vulkan && info.device_type == wgpu::DeviceType::Cpu {
+        assert!(
+            TransferPath::Mapped.is_supported(features),
+            "lavapipe offers MAPPABLE_PRIMARY_BUFFERS; the mapped path must be tested"
+        );
+    }
+    [TransferPath::Mapped, TransferPath::Staged]
+        .into_iter()
+        .filter(|p| p.is_supported(features))
+        .collect()
+}
+
+#[test]
+fn every_path_and_ring_depth_gives_identical_bits() {
+    let Some(shared) = gpu() else { return };
+    let mut instances = Vec::new();
+    for path in supported_paths() {
+        for depth in [1, 3] {
+            let Some(sigmoid) = instance(path, depth) else {
+                return;
+            };
+            assert_eq!(sigmoid.transfer_path(), path);
+            assert_eq!(sigmoid.chunk_elements(), PIECE);
+            instances.push(sigmoid);
+        }
+    }
+    for (seed, len) in LENGTHS.into_iter().enumerate() {
+        let x = test_data(len, 900 + seed as u64);
+        let expected = shared.forward(&x).unwrap();
+        assert_matches_reference(&x, &expected);
+        for sigmoid in &instances {
+            check_all_apis(sigmoid, len, 900 + seed as u64);
+            assert_eq!(
+                bits(&sigmoid.forward(&x).unwrap()),
+                bits(&expected),
+                "{:?} with {} pieces in flight differs at len {len}",
+                sigmoid.transfer_path(),
+                sigmoid.chunk_elements()
+            );
+        }
+    }
+}
+
+#[test]
+fn preferred_path_follows_the_device_type() {
+    use wgpu::{DeviceType, Features};
+    let mappable = Features::MAPPABLE_PRIMARY_BUFFERS;
+    assert_eq!(
+        TransferPath::preferred(DeviceType::Cpu, mappable),
+        TransferPath::Mapped
+    );
+    assert_eq!(
+        TransferPath::preferred(DeviceType::IntegratedGpu, mappable),
+        TransferPath::Mapped
+    );
+    // A discrete GPU's mappable storage would live in slow host-visible memory.
+    assert_eq!(
+        TransferPath::preferred(DeviceType::DiscreteGpu, mappable),
+        TransferPath::Staged
+    );
+    assert_eq!(
+        TransferPath::preferred(DeviceType::Cpu, Features::empty()),
+        TransferPath::Staged
+    );
+}
+
+#[test]
+fn mapped_path_without_the_feature_is_a_typed_error() {
+    let Some(shared) = gpu() else { return };
+    if TransferPath::Mapped.is_supported(shared.device().features()) {
+        eprintln!("adapter maps storage buffers; nothing to refuse here");
+        return;
+    }
+    let options = Options {
+        transfer: Some(TransferPath::Mapped),
+        ..Options::default()
+    };
+    match gpu_with(options) {
+        Some(Err(Error::Unsupported(message))) => {
+            assert!(message.contains("MAPPABLE_PRIMARY_BUFFERS"), "{message}");
+        }
+        other => panic!("expected Error::Unsupported, got {other:?}"),
+    }
+}
+
+/// Calls `f` and returns how the instance's counters moved.
+fn delta(sigmoid: &Sigmoid, f: impl FnOnce()) -> Stats {
+    let before = sigmoid.stats();
+    f();
+    let after = sigmoid.stats();
+    Stats {
+        buffers_created: after.buffers_created - before.buffers_created,
+        bind_groups_created: after.bind_groups_created - before.bind_groups_created,
+        submissions: after.submissions - before.submissions,
+    }
+}
+
+#[test]
+fn repeated_calls_create_nothing_and_submit_once_per_piece() {
+    for path in supported_paths() {
+        let Some(sigmoid) = instance(path, 3) else {
+            return;
+        };
+        let small = test_data(1024, 5);
+        let mut out = vec![0.0; small.len()];
+        let first = delta(&sigmoid, || sigmoid.forward_into(&small, &mut out).unwrap());
+        assert!(first.buffers_created > 0 && first.bind_groups_created == 1);
+        for _ in 0..50 {
+            let d = delta(&sigmoid, || sigmoid.forward_into(&small, &mut out).unwrap());
+            assert_eq!(
+                d,
+                Stats {
+                    buffers_created: 0,
+                    bind_groups_created: 0,
+                    submissions: 1
+                },
+                "{path:?}: a repeated 1 Ki call"
+            );
+        }
+
+        // Ten pieces through three slots: the first call grows the slots, the second
+        // reuses everything.
+        let long = test_data(10 * PIECE as usize, 6);
+        let mut out = vec![0.0; long.len()];
+        sigmoid.forward_into(&long, &mut out).unwrap();
+        let d = delta(&sigmoid, || sigmoid.forward_into(&long, &mut out).unwrap());
+        assert_eq!(
+            d,
+            Stats {
+                buffers_created: 0,
+                bind_groups_created: 0,
+                submissions: 10
+            },
+            "{path:?}: a repeated 10-piece call"
+        );
+        // Shorter calls still fit the grown slots.
+        let d = delta(&sigmoid, || {
+            sigmoid.forward_into(&small, &mut out[..1024]).unwrap()
+        });
+        assert_eq!(d.buffers_created, 0, "{path:?}");
+    }
+}
+
+#[test]
+fn rejected_call_leaves_the_instance_usable() {
+    let Some(sigmoid) = instance(TransferPath::Staged, 3) else {
+        return;
+    };
+    let x = test_data(5 * PIECE as usize, 8);
+    let mut short = vec![0.0; x.len() - 1];
+    assert!(matches!(
+        sigmoid.forward_into(&x, &mut short),
+        Err(Error::LengthMismatch { .. })
+    ));
+    check_all_apis(&sigmoid, x.len(), 8);
+}
+
+#[test]
+fn benchmark_reports_every_measurement() {
+    let Some(sigmoid) = gpu() else { return };
+    let report = bench::run(sigmoid, 4096 + 3, 2).unwrap();
+    assert_eq!(report.rows.len(), bench::Measurement::ALL.len());
+    for row in &report.rows {
+        assert!(
+            row.median_ms.is_finite() && row.median_ms >= 0.0,
+            "{}: {}",
+            row.name,
+            row.median_ms
+        );
+    }
+    let copy = report.row(bench::Measurement::CopyKernel).unwrap();
+    assert!((copy.speed_vs_copy_kernel - 1.0).abs() < 1e-9);
+    let json: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
+    assert_eq!(json["elements"], 4099);
+    assert_eq!(
+        json["rows"].as_array().unwrap().len(),
+        bench::Measurement::ALL.len()
+    );
+    assert!(report.to_string().contains("copy_buffer_to_buffer"));
+}
