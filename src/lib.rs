@@ -21,7 +21,7 @@
 //! - [`adapter`] chooses the adapter (`WGPU_BACKEND`, `WGPU_ADAPTER_NAME`,
 //!   `WGPU_POWER_PREF`).
 //! - [`verify`] is the accuracy sweep behind `wgpu-sigmoid verify`.
-//! - [`bench`] is the side-by-side benchmark behind `wgpu-sigmoid bench`.
+//! - [`bench`](mod@bench) is the side-by-side benchmark behind `wgpu-sigmoid bench`.
 //! - [`npy`] reads and writes the `.npy` files of the command-line tool.
 #![deny(missing_docs)]
 #![deny(clippy::unwrap_used, clippy::expect_used)]
