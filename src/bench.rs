@@ -390,6 +390,16 @@ impl std::fmt::Display for Report {
 /// Times every [`Measurement`] on `elements` elements, `iterations` times each,
 /// interleaved (one of each, then again), and reports the medians.
 pub fn run(sigmoid: &Sigmoid, elements: u64, iterations: usize) -> Result<Report, Error> {
+    run_with_progress(sigmoid, elements, iterations, &mut || {})
+}
+
+/// [`run`], calling `round_done` after each round of measurements.
+pub fn run_with_progress(
+    sigmoid: &Sigmoid,
+    elements: u64,
+    iterations: usize,
+    round_done: &mut dyn FnMut(),
+) -> Result<Report, Error> {
     let iterations = iterations.max(1);
     let mut harness = Harness::new(sigmoid, elements)?;
     let mut samples = vec![Vec::with_capacity(iterations); Measurement::ALL.len()];
@@ -400,6 +410,7 @@ pub fn run(sigmoid: &Sigmoid, elements: u64, iterations: usize) -> Result<Report
             samples[i].push(time);
             timings[i] = timing;
         }
+        round_done();
     }
     let medians: Vec<f64> = samples
         .into_iter()

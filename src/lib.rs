@@ -22,7 +22,8 @@
 //!   `WGPU_POWER_PREF`).
 //! - [`verify`] is the accuracy sweep behind `wgpu-sigmoid verify`.
 //! - [`bench`](mod@bench) is the side-by-side benchmark behind `wgpu-sigmoid bench`.
-//! - [`npy`] reads and writes the `.npy` files of the command-line tool.
+//! - [`npy`] reads and writes `.npy` files (`f32`, `f16`), whole or in blocks, and
+//!   [`stream`] applies sigmoid to one in bounded memory (`wgpu-sigmoid apply`).
 #![deny(missing_docs)]
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 #![warn(unreachable_pub)]
@@ -34,6 +35,7 @@ mod error;
 pub mod kernel;
 pub mod npy;
 mod sigmoid;
+pub mod stream;
 mod transfer;
 pub mod verify;
 

@@ -1,6 +1,9 @@
-//! Reading and writing NumPy `.npy` files of little-endian `f32` (`<f4`) in C order.
+//! Reading and writing NumPy `.npy` files of little-endian `f32` (`<f4`) and `f16`
+//! (`<f2`) in C order, whole or streamed in blocks.
 //!
 //! Only what the command-line tool needs, with a precise error for everything else.
+//! Nothing is allocated from what a header claims: a shape of 2⁶⁰ elements costs
+//! nothing until data is read, and reading stops with an error where the data ends.
 //! The format: a magic string, a version, a header length, a Python-literal dict with
 //! `descr`, `fortran_order` and `shape`, padding to a multiple of 64 bytes, then the data.
 
@@ -24,8 +27,10 @@ pub enum NpyError {
     /// The header is not a well-formed dict with `descr`, `fortran_order` and `shape`.
     #[error("malformed .npy header: {0}")]
     BadHeader(String),
-    /// A dtype other than little-endian `f32`.
-    #[error("unsupported dtype '{0}': only little-endian float32 ('<f4') is supported")]
+    /// A dtype other than little-endian `f32` or `f16`.
+    #[error(
+        "unsupported dtype '{0}': only little-endian float32 ('<f4') and float16 ('<f2') are supported"
+    )]
     UnsupportedDtype(String),
     /// Data stored in Fortran (column-major) order.
     #[error(
@@ -46,11 +51,61 @@ pub enum NpyError {
     },
 }
 
-/// An `f32` array read from a `.npy` file.
+/// The element types this module reads and writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Dtype {
+    /// Little-endian IEEE binary32, `<f4`.
+    F32,
+    /// Little-endian IEEE binary16, `<f2`.
+    F16,
+}
+
+impl Dtype {
+    /// The dtype of a `descr` string, if it is one of ours.
+    #[must_use]
+    pub fn from_descr(descr: &str) -> Option<Dtype> {
+        match descr {
+            "<f4" => Some(Dtype::F32),
+            "<f2" => Some(Dtype::F16),
+            _ => None,
+        }
+    }
+
+    /// The `descr` string numpy writes for it.
+    #[must_use]
+    pub fn descr(self) -> &'static str {
+        match self {
+            Dtype::F32 => "<f4",
+            Dtype::F16 => "<f2",
+        }
+    }
+
+    /// Bytes per element.
+    #[must_use]
+    pub fn size(self) -> u64 {
+        match self {
+            Dtype::F32 => 4,
+            Dtype::F16 => 2,
+        }
+    }
+}
+
+impl std::fmt::Display for Dtype {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Dtype::F32 => "float32",
+            Dtype::F16 => "float16",
+        })
+    }
+}
+
+/// An array read from a `.npy` file, widened to `f32` (exactly, for `f16`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Array {
     /// Dimensions, outermost first; empty for a scalar.
     pub shape: Vec<u64>,
+    /// The element type in the file.
+    pub dtype: Dtype,
     /// Elements in C order.
     pub data: Vec<f32>,
 }
@@ -64,6 +119,9 @@ pub struct Header {
     pub fortran_order: bool,
     /// Dimensions, outermost first.
     pub shape: Vec<u64>,
+    /// Bytes the header takes in the file (magic, version, length, dict, padding):
+    /// the data starts at this offset.
+    pub header_bytes: u64,
 }
 
 impl Header {
@@ -72,10 +130,38 @@ impl Header {
     pub fn elements(&self) -> Option<u64> {
         self.shape.iter().try_fold(1u64, |n, &d| n.checked_mul(d))
     }
+
+    /// The element type, if `descr` is one this module supports.
+    #[must_use]
+    pub fn dtype(&self) -> Option<Dtype> {
+        Dtype::from_descr(&self.descr)
+    }
+
+    /// Bytes of data the header announces, or `None` on overflow.
+    #[must_use]
+    pub fn data_bytes(&self) -> Option<u64> {
+        self.elements()?.checked_mul(self.dtype()?.size())
+    }
+
+    /// Checks that a file of `file_bytes` holds exactly the data this header
+    /// announces, so that a truncated file fails before any work is done.
+    pub fn check_file_length(&self, file_bytes: u64) -> Result<(), NpyError> {
+        let expected = self.data_bytes().unwrap_or(u64::MAX);
+        let actual = file_bytes.saturating_sub(self.header_bytes);
+        if actual == expected {
+            Ok(())
+        } else {
+            Err(NpyError::WrongLength {
+                shape: self.shape.clone(),
+                expected,
+                actual,
+            })
+        }
+    }
 }
 
 /// Reads a header (everything before the data) and checks that it describes
-/// little-endian `f32` in C order.
+/// little-endian `f32` or `f16` in C order.
 pub fn read_header(reader: &mut impl Read) -> Result<Header, NpyError> {
     let mut magic = [0u8; 8];
     read_exact_or(reader, &mut magic, NpyError::NotNpy)?;
@@ -83,6 +169,7 @@ pub fn read_header(reader: &mut impl Read) -> Result<Header, NpyError> {
         return Err(NpyError::NotNpy);
     }
     let (major, minor) = (magic[6], magic[7]);
+    let length_field = if major == 1 { 2 } else { 4 };
     let header_len = match major {
         1 => {
             let mut len = [0u8; 2];
@@ -106,10 +193,10 @@ pub fn read_header(reader: &mut impl Read) -> Result<Header, NpyError> {
     read_exact_or(reader, &mut text, truncated_header())?;
     let text = String::from_utf8(text)
         .map_err(|_| NpyError::BadHeader("header is not valid text".into()))?;
-    let header = parse_header(&text)?;
-    match header.descr.as_str() {
-        "<f4" => {}
-        _ => return Err(NpyError::UnsupportedDtype(header.descr)),
+    let mut header = parse_header(&text)?;
+    header.header_bytes = (8 + length_field + header_len) as u64;
+    if header.dtype().is_none() {
+        return Err(NpyError::UnsupportedDtype(header.descr));
     }
     if header.fortran_order {
         return Err(NpyError::FortranOrder);
@@ -117,39 +204,162 @@ pub fn read_header(reader: &mut impl Read) -> Result<Header, NpyError> {
     Ok(header)
 }
 
-/// Reads a whole `.npy` file of little-endian `f32` in C order.
+/// Reads a whole `.npy` file.
 pub fn read(reader: &mut impl Read) -> Result<Array, NpyError> {
     let header = read_header(reader)?;
-    let mut bytes = Vec::new();
-    reader.read_to_end(&mut bytes)?;
-    let expected = header.elements().and_then(|n| n.checked_mul(4));
-    let actual = bytes.len() as u64;
-    if expected != Some(actual) {
-        return Err(NpyError::WrongLength {
-            shape: header.shape,
-            expected: expected.unwrap_or(u64::MAX),
-            actual,
-        });
+    let mut data_reader = DataReader::new(reader, &header)?;
+    // Grow with the data actually read, never with what the header claims.
+    let mut data = Vec::new();
+    let mut block = vec![0.0; 1 << 16];
+    while data_reader.remaining() > 0 {
+        let n = usize::try_from(data_reader.remaining())
+            .unwrap_or(usize::MAX)
+            .min(block.len());
+        data_reader.read(&mut block[..n])?;
+        data.extend_from_slice(&block[..n]);
     }
-    let data = bytes
-        .chunks_exact(4)
-        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-        .collect();
+    data_reader.finish()?;
     Ok(Array {
+        dtype: data_reader.dtype,
         shape: header.shape,
         data,
     })
 }
 
-/// Writes the header for a little-endian `f32` C-order array of `shape` (format 1.0,
-/// or 2.0 if the header does not fit in 64 KiB).
-pub fn write_header(writer: &mut impl Write, shape: &[u64]) -> Result<(), NpyError> {
+/// Streams the data section of a `.npy` file in blocks, widened to `f32`, and notices
+/// where it is shorter or longer than the header says.
+#[derive(Debug)]
+pub struct DataReader<R> {
+    reader: R,
+    dtype: Dtype,
+    shape: Vec<u64>,
+    expected_bytes: u64,
+    read_bytes: u64,
+    /// `f16` bytes before widening.
+    scratch: Vec<u8>,
+}
+
+impl<R: Read> DataReader<R> {
+    /// Reads the data that follows `header` from `reader`.
+    pub fn new(reader: R, header: &Header) -> Result<DataReader<R>, NpyError> {
+        let dtype = header
+            .dtype()
+            .ok_or_else(|| NpyError::UnsupportedDtype(header.descr.clone()))?;
+        Ok(DataReader {
+            reader,
+            dtype,
+            shape: header.shape.clone(),
+            // An overflowing shape cannot be satisfied by any file: reading fails
+            // where the data ends.
+            expected_bytes: header.data_bytes().unwrap_or(u64::MAX),
+            read_bytes: 0,
+            scratch: Vec::new(),
+        })
+    }
+
+    /// Elements not read yet.
+    #[must_use]
+    pub fn remaining(&self) -> u64 {
+        (self.expected_bytes - self.read_bytes) / self.dtype.size()
+    }
+
+    /// The file's element type.
+    #[must_use]
+    pub fn dtype(&self) -> Dtype {
+        self.dtype
+    }
+
+    /// Fills `out` with the next `out.len()` elements (at most [`Self::remaining`]).
+    pub fn read(&mut self, out: &mut [f32]) -> Result<(), NpyError> {
+        let elements = (out.len() as u64).min(self.remaining());
+        let out = &mut out[..usize::try_from(elements).unwrap_or(usize::MAX)];
+        match self.dtype {
+            Dtype::F32 => {
+                let got = read_fully(&mut self.reader, bytemuck::cast_slice_mut(out))?;
+                self.count(got, out.len() * 4)?;
+                if cfg!(target_endian = "big") {
+                    for x in out.iter_mut() {
+                        *x = f32::from_bits(x.to_bits().swap_bytes());
+                    }
+                }
+            }
+            Dtype::F16 => {
+                self.scratch.resize(out.len() * 2, 0);
+                let got = read_fully(&mut self.reader, &mut self.scratch)?;
+                self.count(got, out.len() * 2)?;
+                for (x, b) in out.iter_mut().zip(self.scratch.chunks_exact(2)) {
+                    *x = half::f16::from_le_bytes([b[0], b[1]]).to_f32();
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn count(&mut self, got: usize, wanted: usize) -> Result<(), NpyError> {
+        self.read_bytes += got as u64;
+        if got < wanted {
+            return Err(self.wrong_length(self.read_bytes));
+        }
+        Ok(())
+    }
+
+    /// Checks that nothing follows the announced data.
+    pub fn finish(&mut self) -> Result<(), NpyError> {
+        let mut probe = [0u8; 4096];
+        let mut extra = 0u64;
+        loop {
+            match self.reader.read(&mut probe) {
+                Ok(0) => break,
+                Ok(n) => extra += n as u64,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(NpyError::Io(e)),
+            }
+            // Enough to report; do not read a long tail to the end.
+            if extra >= 1 << 20 {
+                break;
+            }
+        }
+        if extra > 0 || self.read_bytes != self.expected_bytes {
+            return Err(self.wrong_length(self.read_bytes + extra));
+        }
+        Ok(())
+    }
+
+    fn wrong_length(&self, actual: u64) -> NpyError {
+        NpyError::WrongLength {
+            shape: self.shape.clone(),
+            expected: self.expected_bytes,
+            actual,
+        }
+    }
+}
+
+/// Reads until `buf` is full or the input ends; returns the bytes read.
+fn read_fully(reader: &mut impl Read, buf: &mut [u8]) -> Result<usize, NpyError> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match reader.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(NpyError::Io(e)),
+        }
+    }
+    Ok(filled)
+}
+
+/// Writes the header for a little-endian C-order array of `shape` and `dtype` (format
+/// 1.0, or 2.0 if the header does not fit in 64 KiB).
+pub fn write_header(writer: &mut impl Write, shape: &[u64], dtype: Dtype) -> Result<(), NpyError> {
     let dims: Vec<String> = shape.iter().map(u64::to_string).collect();
     let shape_text = match dims.len() {
         1 => format!("({},)", dims[0]),
         _ => format!("({})", dims.join(", ")),
     };
-    let dict = format!("{{'descr': '<f4', 'fortran_order': False, 'shape': {shape_text}, }}");
+    let dict = format!(
+        "{{'descr': '{}', 'fortran_order': False, 'shape': {shape_text}, }}",
+        dtype.descr()
+    );
     // Magic (6) + version (2) + length (2 or 4) + dict + padding + '\n' ≡ 0 (mod 64).
     for (version, len_bytes) in [(1u8, 2usize), (2, 4)] {
         let unpadded = 6 + 2 + len_bytes + dict.len() + 1;
@@ -175,22 +385,58 @@ pub fn write_header(writer: &mut impl Write, shape: &[u64]) -> Result<(), NpyErr
     Err(NpyError::BadHeader("shape too long to write".into()))
 }
 
-/// Writes a whole little-endian `f32` C-order array.
-pub fn write(writer: &mut impl Write, shape: &[u64], data: &[f32]) -> Result<(), NpyError> {
-    write_header(writer, shape)?;
-    write_data(writer, data)
+/// Writes a whole C-order array of `shape`, its `f32` data rounded to `dtype`.
+pub fn write(
+    writer: &mut impl Write,
+    shape: &[u64],
+    dtype: Dtype,
+    data: &[f32],
+) -> Result<(), NpyError> {
+    write_header(writer, shape, dtype)?;
+    DataWriter::new(dtype).write(writer, data)
 }
 
-/// Writes elements as little-endian `f32`.
-pub fn write_data(writer: &mut impl Write, data: &[f32]) -> Result<(), NpyError> {
-    if cfg!(target_endian = "little") {
-        writer.write_all(bytemuck::cast_slice(data))?;
-    } else {
-        for x in data {
-            writer.write_all(&x.to_le_bytes())?;
+/// Writes elements in a `.npy` dtype, rounding `f32` to nearest-even for `f16`.
+#[derive(Debug)]
+pub struct DataWriter {
+    dtype: Dtype,
+    /// `f16` bytes after narrowing.
+    scratch: Vec<u8>,
+}
+
+impl DataWriter {
+    /// A writer of `dtype` elements.
+    #[must_use]
+    pub fn new(dtype: Dtype) -> DataWriter {
+        DataWriter {
+            dtype,
+            scratch: Vec::new(),
         }
     }
-    Ok(())
+
+    /// Writes `data` as little-endian elements of this writer's dtype.
+    pub fn write(&mut self, writer: &mut impl Write, data: &[f32]) -> Result<(), NpyError> {
+        match self.dtype {
+            Dtype::F32 if cfg!(target_endian = "little") => {
+                writer.write_all(bytemuck::cast_slice(data))?;
+            }
+            Dtype::F32 => {
+                self.scratch.clear();
+                self.scratch
+                    .extend(data.iter().flat_map(|x| x.to_le_bytes()));
+                writer.write_all(&self.scratch)?;
+            }
+            Dtype::F16 => {
+                self.scratch.clear();
+                self.scratch.extend(
+                    data.iter()
+                        .flat_map(|&x| half::f16::from_f32(x).to_le_bytes()),
+                );
+                writer.write_all(&self.scratch)?;
+            }
+        }
+        Ok(())
+    }
 }
 
 fn truncated_header() -> NpyError {
@@ -235,6 +481,7 @@ fn parse_header(text: &str) -> Result<Header, NpyError> {
         descr: descr.ok_or_else(|| bad("missing 'descr'"))?,
         fortran_order: fortran_order.ok_or_else(|| bad("missing 'fortran_order'"))?,
         shape: shape.ok_or_else(|| bad("missing 'shape'"))?,
+        header_bytes: 0,
     })
 }
 
@@ -326,7 +573,7 @@ mod tests {
 
     fn roundtrip(shape: &[u64], data: &[f32]) -> Array {
         let mut bytes = Vec::new();
-        write(&mut bytes, shape, data).unwrap();
+        write(&mut bytes, shape, Dtype::F32, data).unwrap();
         assert_eq!(
             bytes.len() % 64,
             (data.len() * 4) % 64,
@@ -345,6 +592,33 @@ mod tests {
             assert_eq!(array.data, &data[..n]);
         }
         assert_eq!(roundtrip(&[0, 5], &[]).shape, vec![0, 5]);
+    }
+
+    #[test]
+    fn float16_roundtrips_and_rounds_to_nearest_even() {
+        let all: Vec<f32> = (0..=u16::MAX)
+            .map(|b| half::f16::from_bits(b).to_f32())
+            .collect();
+        let mut bytes = Vec::new();
+        write(&mut bytes, &[256, 256], Dtype::F16, &all).unwrap();
+        let array = read(&mut bytes.as_slice()).unwrap();
+        assert_eq!(array.dtype, Dtype::F16);
+        assert_eq!(array.shape, vec![256, 256]);
+        let same = |a: f32, b: f32| a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan());
+        assert!(all.iter().zip(&array.data).all(|(&a, &b)| same(a, b)));
+        // 1 + 2^-11 lies halfway between two f16 values: ties go to even (1.0).
+        let mut bytes = Vec::new();
+        write(
+            &mut bytes,
+            &[2],
+            Dtype::F16,
+            &[1.0 + 2f32.powi(-11), 1.0 + 3.0 * 2f32.powi(-11)],
+        )
+        .unwrap();
+        assert_eq!(
+            read(&mut bytes.as_slice()).unwrap().data,
+            [1.0, 1.0 + 2f32.powi(-9)]
+        );
     }
 
     #[test]
@@ -371,7 +645,7 @@ mod tests {
     #[test]
     fn rejects_other_dtypes_and_orders() {
         let mut bytes = Vec::new();
-        write(&mut bytes, &[2], &[1.0, 2.0]).unwrap();
+        write(&mut bytes, &[2], Dtype::F32, &[1.0, 2.0]).unwrap();
         for (from, to, want) in [
             (&b"<f4"[..], &b">f4"[..], "dtype '>f4'"),
             (b"<f4", b"<f8", "dtype '<f8'"),
@@ -387,7 +661,7 @@ mod tests {
     #[test]
     fn rejects_wrong_lengths_and_lying_shapes() {
         let mut bytes = Vec::new();
-        write(&mut bytes, &[4], &[1.0; 4]).unwrap();
+        write(&mut bytes, &[4], Dtype::F32, &[1.0; 4]).unwrap();
         let err = read(&mut &bytes[..bytes.len() - 1]).unwrap_err();
         assert!(matches!(
             err,
@@ -397,8 +671,19 @@ mod tests {
                 ..
             }
         ));
+        let mut longer = bytes.clone();
+        longer.extend_from_slice(&[0; 5]);
+        let err = read(&mut longer.as_slice()).unwrap_err();
+        assert!(matches!(
+            err,
+            NpyError::WrongLength {
+                expected: 16,
+                actual: 21,
+                ..
+            }
+        ));
         let mut huge = Vec::new();
-        write_header(&mut huge, &[1 << 40, 1 << 30]).unwrap();
+        write_header(&mut huge, &[1 << 40, 1 << 30], Dtype::F32).unwrap();
         let err = read(&mut huge.as_slice()).unwrap_err();
         assert!(matches!(err, NpyError::WrongLength { .. }), "{err}");
         assert!(matches!(

@@ -7,20 +7,20 @@ use wgpu_sigmoid::npy;
 
 use super::common::{assert_matches_reference, gpu, test_data};
 
-fn run(args: &[&str]) -> Output {
+pub fn run(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_wgpu-sigmoid"))
         .args(args)
         .output()
         .unwrap()
 }
 
-fn stderr(output: &Output) -> String {
+pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 /// The one line starting `error:` that a failed command prints (other lines on stderr
 /// come from drivers, not from us).
-fn error_line(output: &Output) -> String {
+pub fn error_line(output: &Output) -> String {
     let lines: Vec<String> = stderr(output)
         .lines()
         .filter(|l| l.starts_with("error: "))
@@ -36,7 +36,7 @@ fn error_line(output: &Output) -> String {
 }
 
 /// Files in `dir` other than `keep`: a failed `apply` must leave none behind.
-fn leftovers(dir: &Path, keep: &[&str]) -> Vec<String> {
+pub fn leftovers(dir: &Path, keep: &[&str]) -> Vec<String> {
     std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -45,7 +45,7 @@ fn leftovers(dir: &Path, keep: &[&str]) -> Vec<String> {
 }
 
 /// A `.npy` header as NumPy itself writes it (format 1.0, padded to 64 bytes).
-fn numpy_header(descr: &str, fortran: bool, shape: &str) -> Vec<u8> {
+pub fn numpy_header(descr: &str, fortran: bool, shape: &str) -> Vec<u8> {
     let dict = format!(
         "{{'descr': '{descr}', 'fortran_order': {}, 'shape': {shape}, }}",
         if fortran { "True" } else { "False" }
@@ -59,7 +59,7 @@ fn numpy_header(descr: &str, fortran: bool, shape: &str) -> Vec<u8> {
     bytes
 }
 
-fn f32_bytes(data: &[f32]) -> Vec<u8> {
+pub fn f32_bytes(data: &[f32]) -> Vec<u8> {
     data.iter().flat_map(|x| x.to_le_bytes()).collect()
 }
 

@@ -3,5 +3,6 @@ mod cli;
 mod common;
 mod gpu;
 mod shaders;
+mod stream;
 mod transfer;
 mod translate;

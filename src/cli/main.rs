@@ -1,7 +1,9 @@
 //! `wgpu-sigmoid`: apply, verify and benchmark the GPU sigmoid from the command line.
 
-use std::io::{BufReader, BufWriter, Write};
-use std::path::{Path, PathBuf};
+mod apply;
+mod progress;
+
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -25,12 +27,20 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Apply sigmoid to a little-endian float32 .npy file (any shape, C order).
+    /// Apply sigmoid to a little-endian float32 or float16 .npy file (any shape, C
+    /// order), streamed in bounded memory.
     Apply {
-        /// Input .npy file.
+        /// Input .npy file, or `-` for stdin.
         input: PathBuf,
-        /// Output .npy file, written atomically (same shape and dtype).
+        /// Output .npy file (same shape and dtype), written to a temporary file and
+        /// renamed into place; or `-` for stdout.
         output: PathBuf,
+        /// No progress bar and no summary line.
+        #[arg(long, short)]
+        quiet: bool,
+        /// Elements per block (and per GPU piece); memory use scales with it.
+        #[arg(long, default_value_t = Options::default().max_chunk_elements)]
+        chunk_elements: u64,
     },
     /// List every adapter with its backend, type, driver and the limits that matter.
     Info,
@@ -42,6 +52,9 @@ enum Command {
         /// Largest error in ULP that the contract allows.
         #[arg(long, default_value_t = 2)]
         max_ulp: u32,
+        /// No progress bar.
+        #[arg(long, short)]
+        quiet: bool,
     },
     /// Time, side by side in one run: the kernel, a copy-only kernel (the adapter's
     /// ceiling), copy_buffer_to_buffer, forward and forward_into end to end, host memcpy
@@ -56,6 +69,9 @@ enum Command {
         /// Print the report as JSON instead of a table.
         #[arg(long)]
         json: bool,
+        /// No progress bar.
+        #[arg(long, short)]
+        quiet: bool,
         /// Transfer path of forward/forward_into (default: the adapter's preferred one).
         #[arg(long, value_enum)]
         transfer: Option<Transfer>,
@@ -112,6 +128,15 @@ enum CliError {
     },
     #[error("input and output are the same file ({0}); write to another path")]
     SamePath(PathBuf),
+    #[error("cannot create the output in directory {path}: {source}")]
+    OutputDirectory {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Usage(String),
+    #[error("{0}")]
+    Internal(String),
     #[error(
         "accuracy contract broken: max error {max_ulp} ULP (allowed {allowed}), or NaN/special-value failures (see the table)"
     )]
@@ -137,23 +162,44 @@ fn run(cli: Cli) -> Result<(), CliError> {
     if let Some(name) = cli.adapter {
         adapter_options.adapter_name = Some(name);
     }
-    let open = || -> Result<Sigmoid, CliError> {
+    let open_with = |options: Options| -> Result<Sigmoid, CliError> {
         Ok(pollster::block_on(Sigmoid::with_adapter(
             &adapter_options,
-            Options::default(),
+            options,
         ))?)
     };
+    let open = || open_with(Options::default());
     match cli.command {
-        Command::Apply { input, output } => apply(open, &input, &output),
+        Command::Apply {
+            input,
+            output,
+            quiet,
+            chunk_elements,
+        } => apply::apply(
+            || {
+                open_with(Options {
+                    max_chunk_elements: chunk_elements,
+                    ..Options::default()
+                })
+            },
+            &input,
+            &output,
+            quiet,
+        ),
         Command::Info => {
             info(adapter_options.backends.unwrap_or(wgpu::Backends::all()));
             Ok(())
         }
-        Command::Verify { stride, max_ulp } => run_verify(&open()?, stride, max_ulp),
+        Command::Verify {
+            stride,
+            max_ulp,
+            quiet,
+        } => run_verify(&open()?, stride, max_ulp, quiet),
         Command::Bench {
             elements,
             iterations,
             json,
+            quiet,
             transfer,
             pieces_in_flight,
             chunk_elements,
@@ -167,8 +213,12 @@ fn run(cli: Cli) -> Result<(), CliError> {
                 max_chunk_elements: chunk_elements,
                 ..Options::default()
             };
-            let sigmoid = pollster::block_on(Sigmoid::with_adapter(&adapter_options, options))?;
-            let report = bench::run(&sigmoid, elements, iterations)?;
+            let sigmoid = open_with(options)?;
+            let bar = progress::bar(iterations.max(1) as u64, false, quiet);
+            let report = bench::run_with_progress(&sigmoid, elements, iterations, &mut || {
+                bar.inc(1);
+            })?;
+            bar.finish_and_clear();
             if json {
                 println!("{}", report.to_json());
             } else {
@@ -177,51 +227,6 @@ fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
     }
-}
-
-/// Reads and checks the input before opening the GPU, so a bad file fails fast.
-fn apply(
-    open: impl FnOnce() -> Result<Sigmoid, CliError>,
-    input: &Path,
-    output: &Path,
-) -> Result<(), CliError> {
-    let io_error = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| CliError::Io { path, source }
-    };
-    let file = std::fs::File::open(input).map_err(io_error(input))?;
-    if let (Ok(a), Ok(b)) = (input.canonicalize(), output.canonicalize())
-        && a == b
-    {
-        return Err(CliError::SamePath(a));
-    }
-    let npy_error = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| CliError::Npy { path, source }
-    };
-    let mut array = npy::read(&mut BufReader::new(file)).map_err(npy_error(input))?;
-    open()?.forward_in_place(&mut array.data)?;
-
-    // Write next to the destination, then rename: a failure never leaves a partial file.
-    let directory = match output.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let temporary = tempfile::Builder::new()
-        .prefix(".wgpu-sigmoid-")
-        .suffix(".npy.tmp")
-        .tempfile_in(directory)
-        .map_err(io_error(directory))?;
-    let mut writer = BufWriter::new(temporary);
-    npy::write(&mut writer, &array.shape, &array.data).map_err(npy_error(output))?;
-    let temporary = writer
-        .into_inner()
-        .map_err(|e| io_error(output)(e.into_error()))?;
-    temporary.as_file().sync_all().map_err(io_error(output))?;
-    temporary
-        .persist(output)
-        .map_err(|e| io_error(output)(e.error))?;
-    Ok(())
 }
 
 fn info(backends: wgpu::Backends) {
@@ -271,7 +276,7 @@ fn describe(info: &wgpu::AdapterInfo) -> String {
     format!("{} ({:?}, {:?})", info.name, info.backend, info.device_type)
 }
 
-fn run_verify(sigmoid: &Sigmoid, stride: u32, max_ulp: u32) -> Result<(), CliError> {
+fn run_verify(sigmoid: &Sigmoid, stride: u32, max_ulp: u32, quiet: bool) -> Result<(), CliError> {
     let sweep = verify::Sweep::new(stride);
     let total = sweep.len();
     // Several pieces per call, so that transfers overlap the kernel.
@@ -281,7 +286,6 @@ fn run_verify(sigmoid: &Sigmoid, stride: u32, max_ulp: u32) -> Result<(), CliErr
     let mut report = verify::Report::default();
     let started = Instant::now();
     let mut done = 0u64;
-    let mut next_progress = 0u64;
     let patterns = if stride == 1 {
         "all 2^32 f32 bit patterns".to_string()
     } else {
@@ -291,29 +295,23 @@ fn run_verify(sigmoid: &Sigmoid, stride: u32, max_ulp: u32) -> Result<(), CliErr
         "adapter: {}\ninputs: {total} ({patterns}, plus ±0, ±inf, NaNs, ±min subnormal)",
         describe(sigmoid.adapter_info())
     );
+    let bar = progress::bar(total, false, quiet);
     while done < total {
         let n = sweep.fill(done, &mut inputs);
         sigmoid.forward_into(&inputs[..n], &mut outputs[..n])?;
         report.merge(&verify::check_parallel(&inputs[..n], &outputs[..n]));
         done += n as u64;
-        if done >= next_progress || done == total {
-            eprint!(
-                "\rverified {done}/{total} ({:.0} %), {:.0} s",
-                100.0 * done as f64 / total as f64,
-                started.elapsed().as_secs_f64()
-            );
-            let _ = std::io::stderr().flush();
-            next_progress = done + total / 20;
-        }
+        bar.set_position(done);
     }
-    eprintln!();
+    bar.finish_and_clear();
     println!("{report}");
     let worst = report.total().max_ulp;
     let met = report.meets(max_ulp);
     println!(
-        "contract (≤ {max_ulp} ULP, NaN/±inf/±0 exact): {} in {:.1} s",
+        "contract (≤ {max_ulp} ULP, NaN/±inf/±0 exact): {} in {:.1} s{}",
         if met { "MET" } else { "BROKEN" },
-        started.elapsed().as_secs_f64()
+        started.elapsed().as_secs_f64(),
+        progress::peak_rss_note()
     );
     if met {
         Ok(())

@@ -1,0 +1,167 @@
+//! `wgpu-sigmoid apply IN OUT`: streams a `.npy` file through the GPU in bounded
+//! memory, writing the output atomically (or to stdout with `-`).
+
+use std::io::{BufReader, IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use wgpu_sigmoid::stream::{self, StreamError, StreamOptions, Summary};
+use wgpu_sigmoid::{Sigmoid, npy};
+
+use crate::CliError;
+use crate::progress;
+
+/// `-` stands for stdin (input) or stdout (output).
+fn is_std(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+/// Where the output goes.
+enum Destination {
+    Stdout,
+    /// A temporary file in the output's directory, renamed over `path` at the end.
+    File {
+        path: PathBuf,
+        temporary: tempfile::NamedTempFile,
+    },
+}
+
+/// Reads and checks the input header before opening the GPU, so that a bad file
+/// fails fast and no output is created for it.
+pub fn apply(
+    open: impl FnOnce() -> Result<Sigmoid, CliError>,
+    input: &Path,
+    output: &Path,
+    quiet: bool,
+) -> Result<(), CliError> {
+    let io_error = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| CliError::Io { path, source }
+    };
+    let npy_error = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| CliError::Npy { path, source }
+    };
+    if !is_std(input)
+        && !is_std(output)
+        && let (Ok(a), Ok(b)) = (input.canonicalize(), output.canonicalize())
+        && a == b
+    {
+        return Err(CliError::SamePath(a));
+    }
+    let mut file_bytes = None;
+    let mut reader: BufReader<Box<dyn Read + Send>> = BufReader::with_capacity(
+        1 << 16,
+        if is_std(input) {
+            if std::io::stdin().is_terminal() {
+                return Err(CliError::Usage(
+                    "input is `-` but stdin is a terminal: pipe a .npy file in".into(),
+                ));
+            }
+            Box::new(std::io::stdin())
+        } else {
+            let file = std::fs::File::open(input).map_err(io_error(input))?;
+            let metadata = file.metadata().map_err(io_error(input))?;
+            if metadata.is_file() {
+                file_bytes = Some(metadata.len());
+            }
+            Box::new(file)
+        },
+    );
+    let header = npy::read_header(&mut reader).map_err(npy_error(input))?;
+    if let Some(bytes) = file_bytes {
+        header.check_file_length(bytes).map_err(npy_error(input))?;
+    }
+
+    let destination = if is_std(output) {
+        Destination::Stdout
+    } else {
+        // Next to the destination, so that the final rename stays on one filesystem.
+        let directory = match output.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        let temporary = tempfile::Builder::new()
+            .prefix(".wgpu-sigmoid-")
+            .suffix(".npy.tmp")
+            .tempfile_in(directory)
+            .map_err(|source| CliError::OutputDirectory {
+                path: directory.to_path_buf(),
+                source,
+            })?;
+        Destination::File {
+            path: output.to_path_buf(),
+            temporary,
+        }
+    };
+
+    let sigmoid = open()?;
+    let options = StreamOptions::for_sigmoid(&sigmoid);
+    let bar = progress::bar(header.data_bytes().unwrap_or(0), true, quiet);
+    let element_bytes = header.dtype().map_or(4, npy::Dtype::size);
+    let mut on_block = |elements: u64| bar.inc(elements * element_bytes);
+    let stream_error = |error: StreamError| match error {
+        StreamError::Input(source) => npy_error(input)(source),
+        StreamError::Output(source) => npy_error(output)(source),
+        StreamError::Gpu(error) => CliError::Gpu(error),
+        other => CliError::Internal(other.to_string()),
+    };
+    // Timed to the end of the rename: the summary counts the flush to disk too.
+    let started = Instant::now();
+    let summary = match destination {
+        Destination::Stdout => {
+            let (mut stdout, summary) = stream::sigmoid_npy(
+                &sigmoid,
+                &header,
+                reader,
+                std::io::stdout(),
+                options,
+                &mut on_block,
+            )
+            .map_err(stream_error)?;
+            stdout.flush().map_err(io_error(output))?;
+            summary
+        }
+        Destination::File { path, temporary } => {
+            // On any error below the temporary file is dropped, which deletes it.
+            let (temporary, summary) =
+                stream::sigmoid_npy(&sigmoid, &header, reader, temporary, options, &mut on_block)
+                    .map_err(stream_error)?;
+            temporary.as_file().sync_all().map_err(io_error(&path))?;
+            temporary
+                .persist(&path)
+                .map_err(|e| io_error(&path)(e.error))?;
+            summary
+        }
+    };
+    let elapsed = started.elapsed();
+    bar.finish_and_clear();
+    if !quiet {
+        eprintln!("{}", summary_line(&summary, elapsed, &sigmoid, &options));
+    }
+    Ok(())
+}
+
+fn summary_line(
+    summary: &Summary,
+    elapsed: Duration,
+    sigmoid: &Sigmoid,
+    options: &StreamOptions,
+) -> String {
+    let bytes = summary.elements * summary.dtype.size();
+    let seconds = elapsed.as_secs_f64().max(1e-9);
+    let info = sigmoid.adapter_info();
+    format!(
+        "wgpu-sigmoid apply: {} {} elements ({:.1} MiB) in {:.2} s ({:.0} Melem/s, {:.3} GB/s in + out), on {} ({:?}); stream buffers ≤ {} MiB{}",
+        summary.elements,
+        summary.dtype,
+        bytes as f64 / f64::from(1 << 20),
+        seconds,
+        summary.elements as f64 / seconds / 1e6,
+        2.0 * bytes as f64 / seconds / 1e9,
+        info.name,
+        info.backend,
+        options.memory_bound(summary.dtype).div_ceil(1 << 20),
+        progress::peak_rss_note(),
+    )
+}

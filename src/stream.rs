@@ -1,0 +1,186 @@
+//! Sigmoid of a `.npy` stream in bounded memory: a reader thread, the GPU and a writer
+//! thread work on different blocks at once, so the disk is read and written while the
+//! GPU computes, and the array is never held whole.
+//!
+//! Memory: at most [`StreamOptions::blocks`] blocks of [`StreamOptions::block_elements`]
+//! `f32`s exist at any time (they are recycled from the writer back to the reader), plus
+//! one block of `f16` bytes on each side for `f16` files, plus the [`Sigmoid`]'s transfer
+//! buffers for one block.
+
+use std::io::{Read, Write};
+use std::sync::mpsc::{channel, sync_channel};
+use std::time::{Duration, Instant};
+
+use crate::npy::{self, DataReader, DataWriter, Dtype, Header, NpyError};
+use crate::{Error, Sigmoid};
+
+/// Block size and count of a stream.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StreamOptions {
+    /// Elements per block: one GPU call each.
+    pub block_elements: usize,
+    /// Blocks in existence at once (at least 3: one being read, one on the GPU, one
+    /// being written); more lets a slow stage fall behind briefly without stalling.
+    pub blocks: usize,
+}
+
+impl StreamOptions {
+    /// Blocks of `sigmoid`'s piece size (one piece per call), four in existence.
+    #[must_use]
+    pub fn for_sigmoid(sigmoid: &Sigmoid) -> StreamOptions {
+        StreamOptions {
+            block_elements: usize::try_from(sigmoid.chunk_elements()).unwrap_or(4 << 20),
+            blocks: 4,
+        }
+    }
+
+    /// Upper bound of the memory the stream itself holds for `dtype` data, in bytes:
+    /// the `f32` blocks, the `f16` conversion buffers, and the transfer buffers of one
+    /// block (4 per element on the staged path).
+    #[must_use]
+    pub fn memory_bound(&self, dtype: Dtype) -> u64 {
+        let block = self.block_elements as u64;
+        let conversion = match dtype {
+            Dtype::F32 => 0,
+            Dtype::F16 => 2 * block * 2,
+        };
+        self.blocks.max(3) as u64 * block * 4 + conversion + 4 * block * 4
+    }
+}
+
+/// What a finished stream did.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Summary {
+    /// Elements processed.
+    pub elements: u64,
+    /// Element type of input and output.
+    pub dtype: Dtype,
+    /// Wall-clock time from the first read to the last write.
+    pub elapsed: Duration,
+}
+
+/// Why a stream failed, by the side that failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StreamError {
+    /// The input is not a supported `.npy` file, or reading it failed.
+    #[error("input: {0}")]
+    Input(NpyError),
+    /// Writing the output failed (e.g. the disk is full).
+    #[error("output: {0}")]
+    Output(NpyError),
+    /// The GPU failed.
+    #[error(transparent)]
+    Gpu(#[from] Error),
+    /// A worker thread panicked (a bug).
+    #[error("internal error: the {0} thread panicked")]
+    Panicked(&'static str),
+}
+
+/// Reads the data that follows `header` from `reader`, applies sigmoid on the GPU, and
+/// writes a `.npy` file of the same shape and dtype to `writer`; `progress` hears of
+/// every block done (its element count). Returns the writer (for the caller to sync or
+/// rename) and a summary.
+pub fn sigmoid_npy<R, W>(
+    sigmoid: &Sigmoid,
+    header: &Header,
+    reader: R,
+    writer: W,
+    options: StreamOptions,
+    progress: &mut dyn FnMut(u64),
+) -> Result<(W, Summary), StreamError>
+where
+    R: Read + Send,
+    W: Write + Send,
+{
+    let started = Instant::now();
+    let mut data_reader = DataReader::new(reader, header).map_err(StreamError::Input)?;
+    let dtype = data_reader.dtype();
+    let block_elements = options.block_elements.max(1);
+    let max_blocks = options.blocks.max(3);
+
+    // Full blocks flow reader → GPU → writer; empty ones flow back writer → reader.
+    let (to_gpu, from_reader) = sync_channel::<Vec<f32>>(1);
+    let (to_writer, from_gpu) = sync_channel::<Vec<f32>>(1);
+    let (recycle, recycled) = channel::<Vec<f32>>();
+
+    std::thread::scope(|scope| {
+        let reader_thread = scope.spawn(move || -> Result<u64, NpyError> {
+            let mut allocated = 0;
+            let mut elements = 0;
+            while data_reader.remaining() > 0 {
+                let mut block = match recycled.try_recv() {
+                    Ok(block) => block,
+                    Err(_) if allocated < max_blocks => {
+                        allocated += 1;
+                        Vec::with_capacity(block_elements)
+                    }
+                    Err(_) => match recycled.recv() {
+                        Ok(block) => block,
+                        // The writer stopped; its error is the one to report.
+                        Err(_) => return Ok(elements),
+                    },
+                };
+                let n = usize::try_from(data_reader.remaining())
+                    .unwrap_or(usize::MAX)
+                    .min(block_elements);
+                block.resize(n, 0.0);
+                data_reader.read(&mut block)?;
+                elements += n as u64;
+                if to_gpu.send(block).is_err() {
+                    // The GPU stage stopped; its error is the one to report.
+                    return Ok(elements);
+                }
+            }
+            data_reader.finish()?;
+            Ok(elements)
+        });
+
+        let shape = &header.shape;
+        let writer_thread = scope.spawn(move || -> Result<W, NpyError> {
+            let mut writer = writer;
+            npy::write_header(&mut writer, shape, dtype)?;
+            let mut data_writer = DataWriter::new(dtype);
+            for block in from_gpu {
+                data_writer.write(&mut writer, &block)?;
+                // The reader may be done and gone; then the block is simply freed.
+                let _ = recycle.send(block);
+            }
+            writer.flush()?;
+            Ok(writer)
+        });
+
+        let mut gpu_result = Ok(());
+        for mut block in from_reader {
+            if let Err(error) = sigmoid.forward_in_place(&mut block) {
+                gpu_result = Err(error);
+                break;
+            }
+            progress(block.len() as u64);
+            if to_writer.send(block).is_err() {
+                break;
+            }
+        }
+        // Closing our ends lets both workers finish whatever happened.
+        drop(to_writer);
+
+        let read = reader_thread
+            .join()
+            .map_err(|_| StreamError::Panicked("reader"))?;
+        let written = writer_thread
+            .join()
+            .map_err(|_| StreamError::Panicked("writer"))?;
+        // The root cause first: bad input explains everything after it, then the GPU,
+        // then the output (whose failure stops the others quietly).
+        let elements = read.map_err(StreamError::Input)?;
+        gpu_result?;
+        let writer = written.map_err(StreamError::Output)?;
+        Ok((
+            writer,
+            Summary {
+                elements,
+                dtype,
+                elapsed: started.elapsed(),
+            },
+        ))
+    })
+}
