@@ -283,8 +283,12 @@ impl Timestamps {
                 .readback
                 .get_mapped_range(0..16)
                 .map_err(|e| Error::Map(e.to_string()))?;
-            let stamps: &[u64] = bytemuck::cast_slice(&view);
-            stamps[1].saturating_sub(stamps[0])
+            let stamp = |i: usize| {
+                let mut bytes = [0u8; 8];
+                bytes.copy_from_slice(&view[i * 8..i * 8 + 8]);
+                u64::from_ne_bytes(bytes)
+            };
+            stamp(1).saturating_sub(stamp(0))
         };
         self.readback.unmap();
         let nanoseconds = ticks as f64 * f64::from(queue.get_timestamp_period());

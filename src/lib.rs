@@ -25,7 +25,7 @@
 //! - [`npy`] reads and writes `.npy` files (`f32`, `f16`), whole or in blocks, and
 //!   [`stream`] applies sigmoid to one in bounded memory (`wgpu-sigmoid apply`).
 #![deny(missing_docs)]
-#![deny(clippy::unwrap_used, clippy::expect_used)]
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![warn(unreachable_pub)]
 
 pub mod adapter;
@@ -34,6 +34,7 @@ pub mod cpu;
 mod error;
 pub mod kernel;
 pub mod npy;
+mod scopes;
 mod sigmoid;
 pub mod stream;
 mod transfer;

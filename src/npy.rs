@@ -196,7 +196,7 @@ pub fn read_header(reader: &mut impl Read) -> Result<Header, NpyError> {
     let mut header = parse_header(&text)?;
     header.header_bytes = (8 + length_field + header_len) as u64;
     if header.dtype().is_none() {
-        return Err(NpyError::UnsupportedDtype(header.descr));
+        return Err(NpyError::UnsupportedDtype(printable(&header.descr)));
     }
     if header.fortran_order {
         return Err(NpyError::FortranOrder);
@@ -244,7 +244,7 @@ impl<R: Read> DataReader<R> {
     pub fn new(reader: R, header: &Header) -> Result<DataReader<R>, NpyError> {
         let dtype = header
             .dtype()
-            .ok_or_else(|| NpyError::UnsupportedDtype(header.descr.clone()))?;
+            .ok_or_else(|| NpyError::UnsupportedDtype(printable(&header.descr)))?;
         Ok(DataReader {
             reader,
             dtype,
@@ -439,6 +439,16 @@ impl DataWriter {
     }
 }
 
+/// Header text as it may appear in a one-line error message: control characters and
+/// quotes escaped, at most 40 characters.
+fn printable(text: &str) -> String {
+    let mut shown: String = text.chars().take(40).flat_map(char::escape_debug).collect();
+    if text.chars().nth(40).is_some() {
+        shown.push('…');
+    }
+    shown
+}
+
 fn truncated_header() -> NpyError {
     NpyError::BadHeader("file ends inside the header".into())
 }
@@ -467,7 +477,7 @@ fn parse_header(text: &str) -> Result<Header, NpyError> {
             "descr" => descr = Some(parser.string()?),
             "fortran_order" => fortran_order = Some(parser.boolean()?),
             "shape" => shape = Some(parser.tuple()?),
-            other => return Err(bad(&format!("unexpected key '{other}'"))),
+            other => return Err(bad(&format!("unexpected key '{}'", printable(other)))),
         }
         if !parser.eat(',') {
             parser.expect('}')?;
@@ -511,7 +521,7 @@ impl Parser<'_> {
         } else {
             Err(NpyError::BadHeader(format!(
                 "expected '{c}' at `{}`",
-                self.rest.chars().take(20).collect::<String>()
+                printable(self.rest)
             )))
         }
     }
@@ -566,6 +576,9 @@ impl Parser<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod fuzz_tests;
 
 #[cfg(test)]
 mod tests {

@@ -8,6 +8,7 @@ use std::time::Duration;
 use crate::Error;
 use crate::adapter::{self, AdapterOptions};
 use crate::kernel::{self, Kernels, Pass};
+use crate::scopes::ErrorScopes;
 use crate::transfer::{Slot, TransferPath};
 
 /// Tuning knobs; the defaults suit every adapter.
@@ -97,7 +98,7 @@ pub struct Sigmoid {
     timeout: Duration,
     counters: Counters,
     /// The slots pieces go through, reused by every call; emptied after a failure.
-    ring: futures_intrusive::sync::Mutex<Vec<Option<Slot>>>,
+    ring: futures_intrusive::sync::Mutex<Ring>,
     /// Set by the device-lost callback (only on devices this crate created).
     lost: Arc<Mutex<Option<String>>>,
 }
@@ -190,7 +191,7 @@ impl Sigmoid {
             transfer,
             max_workgroups_per_dimension,
             timeout: options.timeout,
-            ring: futures_intrusive::sync::Mutex::new(Vec::new(), true),
+            ring: futures_intrusive::sync::Mutex::new(Ring::default(), true),
             counters: Counters::default(),
             lost,
             info,
@@ -235,7 +236,7 @@ impl Sigmoid {
     /// Frees the transfer buffers kept between calls (they are made again, at the size
     /// needed, by the next call). Waits for a call in progress to finish first.
     pub fn release_buffers(&self) {
-        pollster::block_on(self.ring.lock()).clear();
+        pollster::block_on(self.ring.lock()).slots.clear();
     }
 
     /// Pieces of a long host call in flight at once.
@@ -300,11 +301,21 @@ impl Sigmoid {
         }
         self.check_not_lost()?;
         let mut ring = self.ring.lock().await;
-        let result = self.pipeline(&mut ring, input, output).await;
-        if result.is_err() {
+        if ring.interrupted {
+            // A previous call's future was dropped mid-way: its slots may hold pieces
+            // in flight whose results belong to nobody now.
+            ring.slots.clear();
+        }
+        ring.interrupted = true;
+        let result = self.pipeline(&mut ring.slots, input, output).await;
+        match &result {
+            Ok(()) => ring.interrupted = false,
             // Slots may be left half-way through a piece (unmapped, or with mappings
             // pending); the next call starts from fresh ones.
-            ring.clear();
+            Err(_) => {
+                ring.slots.clear();
+                ring.interrupted = false;
+            }
         }
         result.map_err(|e| self.explain(e))
     }
@@ -449,10 +460,46 @@ impl Sigmoid {
 
     /// Reports a failure as device loss when the device is gone, whatever wgpu called it.
     fn explain(&self, error: Error) -> Error {
+        if matches!(error, Error::DeviceLost(_) | Error::LengthMismatch { .. }) {
+            return error;
+        }
         // The device-lost callback fires from a poll; give it the chance to run.
         let _ = self.device.poll(wgpu::PollType::Poll);
-        self.lost_reason().map_or(error, Error::DeviceLost)
+        if let Some(reason) = self.lost_reason() {
+            return Error::DeviceLost(reason);
+        }
+        // A caller's device has no callback of ours: ask the device itself.
+        if self.device_is_lost() {
+            return Error::DeviceLost(format!("the device is destroyed or lost ({error})"));
+        }
+        error
     }
+
+    /// Whether the device is gone: on a lost or destroyed device new buffers are
+    /// invalid (wgpu reports no error for that, per WebGPU), so mapping one fails.
+    fn device_is_lost(&self) -> bool {
+        let scopes = ErrorScopes::push(&self.device);
+        let probe = self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("wgpu-sigmoid.lost-probe"),
+            size: 4,
+            usage: wgpu::BufferUsages::MAP_WRITE | wgpu::BufferUsages::COPY_SRC,
+            mapped_at_creation: true,
+        });
+        let lost = probe.get_mapped_range_mut(0..4).is_err();
+        probe.destroy();
+        // Whatever the probe stirred up is not the caller's business.
+        let _ = pollster::block_on(scopes.pop());
+        lost
+    }
+}
+
+/// The transfer slots of an instance.
+#[derive(Debug, Default)]
+struct Ring {
+    slots: Vec<Option<Slot>>,
+    /// Set while a call runs; still set at the next call only if the previous call's
+    /// future was dropped before it finished.
+    interrupted: bool,
 }
 
 /// Most elements one dispatch covers: what one storage binding and one buffer hold and
@@ -476,34 +523,4 @@ fn dispatch_elements(limits: &wgpu::Limits, max_workgroups: u32) -> u64 {
 fn align_down(elements: u64, limits: &wgpu::Limits) -> u64 {
     let alignment = u64::from(limits.min_storage_buffer_offset_alignment / 4).max(64);
     (elements / alignment * alignment).max(alignment)
-}
-
-/// Validation, out-of-memory and internal error scopes around one batch of work.
-struct ErrorScopes {
-    validation: wgpu::ErrorScopeGuard,
-    out_of_memory: wgpu::ErrorScopeGuard,
-    internal: wgpu::ErrorScopeGuard,
-}
-
-impl ErrorScopes {
-    fn push(device: &wgpu::Device) -> ErrorScopes {
-        ErrorScopes {
-            validation: device.push_error_scope(wgpu::ErrorFilter::Validation),
-            out_of_memory: device.push_error_scope(wgpu::ErrorFilter::OutOfMemory),
-            internal: device.push_error_scope(wgpu::ErrorFilter::Internal),
-        }
-    }
-
-    /// Pops the scopes (innermost first, on this thread, before any await) and returns
-    /// the first error caught.
-    async fn pop(self) -> Result<(), Error> {
-        let internal = self.internal.pop();
-        let out_of_memory = self.out_of_memory.pop();
-        let validation = self.validation.pop();
-        let caught = [out_of_memory.await, validation.await, internal.await];
-        match caught.into_iter().flatten().next() {
-            Some(error) => Err(Error::from_wgpu(error)),
-            None => Ok(()),
-        }
-    }
 }

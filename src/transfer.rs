@@ -11,6 +11,7 @@ use std::time::Duration;
 use futures_intrusive::channel::shared::{OneshotReceiver, oneshot_channel};
 
 use crate::Error;
+use crate::scopes::ErrorScopes;
 
 /// How data travels between host slices and the buffers the kernel binds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
@@ -241,16 +242,38 @@ impl Slot {
         // Both mappings were requested after the submission, so the wait resolved them.
         receive(in_flight.read_map).await?;
         receive(in_flight.write_map).await?;
+        let scopes = ErrorScopes::push(device);
+        let copied = self.copy_out(in_flight.start, in_flight.len, output);
+        // A wgpu error explains a failed copy better than the copy's own error.
+        scopes.pop().await?;
+        copied
+    }
+
+    /// Copies `len` results from the mapped host-readable buffer into `output` at
+    /// `start`, and unmaps it.
+    fn copy_out(&self, start: usize, len: usize, output: &mut [f32]) -> Result<(), Error> {
         let buffer = self.host_readable();
         {
             let view = buffer
-                .get_mapped_range(0..(in_flight.len * 4) as u64)
+                .get_mapped_range(0..(len * 4) as u64)
                 .map_err(|e| Error::Map(e.to_string()))?;
-            output[in_flight.start..in_flight.start + in_flight.len]
-                .copy_from_slice(bytemuck::cast_slice(&view));
+            copy_to_f32(&view, &mut output[start..start + len]);
         }
         buffer.unmap();
         Ok(())
+    }
+}
+
+/// Copies native-endian `f32` bytes into `out`, whatever the alignment of `bytes`
+/// (wgpu does not document one for mapped ranges, so a misaligned one must not panic).
+fn copy_to_f32(bytes: &[u8], out: &mut [f32]) {
+    match bytemuck::try_cast_slice::<u8, f32>(bytes) {
+        Ok(floats) => out.copy_from_slice(floats),
+        Err(_) => {
+            for (y, b) in out.iter_mut().zip(bytes.chunks_exact(4)) {
+                *y = f32::from_ne_bytes([b[0], b[1], b[2], b[3]]);
+            }
+        }
     }
 }
 
@@ -288,5 +311,20 @@ pub(crate) fn wait(
         Err(e @ wgpu::PollError::WrongSubmissionIndex(..)) => Err(Error::DeviceLost(format!(
             "the queue rejected the submission ({e})"
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn copies_from_misaligned_bytes() {
+        let values = [1.5f32, -2.0, f32::MIN_POSITIVE];
+        let mut bytes = vec![0u8];
+        bytes.extend(values.iter().flat_map(|x| x.to_ne_bytes()));
+        let mut out = [0.0f32; 3];
+        super::copy_to_f32(&bytes[1..], &mut out);
+        assert_eq!(out, values);
+        super::copy_to_f32(bytemuck::cast_slice(&values), &mut out);
+        assert_eq!(out, values);
     }
 }

@@ -1,5 +1,7 @@
 //! `wgpu-sigmoid`: apply, verify and benchmark the GPU sigmoid from the command line.
 
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod apply;
 mod progress;
 

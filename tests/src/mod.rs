@@ -2,6 +2,8 @@ mod accuracy;
 mod cli;
 mod common;
 mod gpu;
+mod properties;
+mod reliability;
 mod shaders;
 mod stream;
 mod transfer;
