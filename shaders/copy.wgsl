@@ -1,5 +1,5 @@
-// Copy-only kernel: y = x with exactly the bindings, workgroup size, 2-D grid fold and
-// scalar tail of sigmoid.wgsl. It is the adapter's ceiling for an elementwise pass; the
+// Copy-only kernel: y = x with exactly the bindings, bind groups, workgroup size, 2-D
+// grid fold and scalar tail of sigmoid.wgsl. It is the adapter's ceiling for an elementwise pass; the
 // benchmarks report the sigmoid kernel relative to it.
 
 struct Params {
@@ -25,7 +25,7 @@ fn copy_main(
     @builtin(local_invocation_index) local: u32,
 ) {
     let index = (workgroup.y * grid.x + workgroup.x) * WORKGROUP_SIZE + local;
-    if index < arrayLength(&input_scalar) / 4u {
+    if index < arrayLength(&input_vec4) {
         output_vec4[index] = input_vec4[index];
     }
 }

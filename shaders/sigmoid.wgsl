@@ -11,10 +11,14 @@
 //   of three or more terms left unprotected is of small terms whose order does not
 //   matter (the CPU mirror checks that with those sums regrouped).
 //
-// Layout: in `sigmoid_main` one invocation handles one vec4 (bindings 0 and 1). The last
-// 1-3 elements of a length that is not a multiple of 4 are handled by `sigmoid_tail`,
-// through scalar views (bindings 2 and 3) of the same buffers. The element count is the
-// length of the scalar view, so no per-dispatch uniform is needed.
+// Layout: in `sigmoid_main` one invocation handles one vec4 (bindings 0 and 1, bound to
+// exactly the whole vec4s). The last 1-3 elements of a length that is not a multiple of 4
+// are handled by `sigmoid_tail`, through scalar views (bindings 2 and 3, bound to exactly
+// the elements) with a bind group of their own, so that no buffer needs padding. Element
+// counts are the lengths of the bound views: no per-dispatch uniform is needed, and a
+// pass can be recorded into any encoder. `*_in_place` entry points read and write one
+// binding (1 or 3): WebGPU forbids binding one buffer as read-only and writable storage
+// in the same dispatch.
 //
 // Dispatch: a 2-D grid of workgroups, folded into a linear index, so that more than
 // 65 535 workgroups (the per-dimension limit) can run in one dispatch.
@@ -135,6 +139,11 @@ fn sigmoid4(x: vec4<f32>) -> vec4<f32> {
     return select(result, bitcast<vec4<f32>>(bits | vec4<u32>(QUIET_NAN_BIT)), is_nan);
 }
 
+// Linear invocation index of the folded 2-D grid.
+fn linear_index(workgroup: vec3<u32>, grid: vec3<u32>, local: u32) -> u32 {
+    return (workgroup.y * grid.x + workgroup.x) * WORKGROUP_SIZE + local;
+}
+
 // Main pass: one vec4 per invocation, over the first len / 4 * 4 elements.
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn sigmoid_main(
@@ -142,9 +151,22 @@ fn sigmoid_main(
     @builtin(num_workgroups) grid: vec3<u32>,
     @builtin(local_invocation_index) local: u32,
 ) {
-    let index = (workgroup.y * grid.x + workgroup.x) * WORKGROUP_SIZE + local;
-    if index < arrayLength(&input_scalar) / 4u {
+    let index = linear_index(workgroup, grid, local);
+    if index < arrayLength(&input_vec4) {
         output_vec4[index] = sigmoid4(input_vec4[index]);
+    }
+}
+
+// Main pass in place: binding 1 is both input and output.
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn sigmoid_main_in_place(
+    @builtin(workgroup_id) workgroup: vec3<u32>,
+    @builtin(num_workgroups) grid: vec3<u32>,
+    @builtin(local_invocation_index) local: u32,
+) {
+    let index = linear_index(workgroup, grid, local);
+    if index < arrayLength(&output_vec4) {
+        output_vec4[index] = sigmoid4(output_vec4[index]);
     }
 }
 
@@ -157,6 +179,21 @@ fn sigmoid_tail() {
     var v = vec4<f32>(0.0);
     for (var j = 0u; j < len - start; j++) {
         v[j] = input_scalar[start + j];
+    }
+    let y = sigmoid4(v);
+    for (var j = 0u; j < len - start; j++) {
+        output_scalar[start + j] = y[j];
+    }
+}
+
+// Scalar tail in place: binding 3 is both input and output.
+@compute @workgroup_size(1)
+fn sigmoid_tail_in_place() {
+    let len = arrayLength(&output_scalar);
+    let start = len / 4u * 4u;
+    var v = vec4<f32>(0.0);
+    for (var j = 0u; j < len - start; j++) {
+        v[j] = output_scalar[start + j];
     }
     let y = sigmoid4(v);
     for (var j = 0u; j < len - start; j++) {

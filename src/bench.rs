@@ -172,11 +172,11 @@ impl<'s> Harness<'s> {
                 beginning_of_pass_write_index: Some(0),
                 end_of_pass_write_index: Some(1),
             });
-            self.sigmoid.record_chunked(
+            self.sigmoid.record_range(
                 encoder,
                 pass,
-                &self.input,
-                &self.output,
+                (&self.input, 0),
+                (&self.output, 0),
                 self.elements,
                 writes,
             );

@@ -41,6 +41,10 @@ pub enum Error {
     /// The GPU did not finish within the configured time.
     #[error("the GPU did not finish within {0:?}")]
     Timeout(Duration),
+    /// An argument breaks a rule of the call (a buffer without `STORAGE` usage, a
+    /// misaligned offset, a range outside its buffer, …); nothing was recorded.
+    #[error("invalid argument: {0}")]
+    InvalidArgument(String),
     /// The device lacks a feature the requested option needs.
     #[error("unsupported: {0}")]
     Unsupported(String),

@@ -22,135 +22,212 @@ pub enum Pass {
     Copy,
 }
 
-/// Pipelines and the bind-group layout they share, built once per device.
+/// One entry point's pipeline and the bind-group layout it takes.
+#[derive(Debug)]
+struct Stage {
+    layout: wgpu::BindGroupLayout,
+    pipeline: wgpu::ComputePipeline,
+}
+
+/// The stages of one pass: `vec4` main pass and scalar tail, out of place and (for
+/// sigmoid) in place.
+#[derive(Debug)]
+struct PassStages {
+    main: Stage,
+    tail: Stage,
+    in_place: Option<(Stage, Stage)>,
+}
+
+/// Pipelines and their bind-group layouts, built once per device.
 #[derive(Debug)]
 pub(crate) struct Kernels {
-    layout: wgpu::BindGroupLayout,
-    /// (main, tail) entry points of the sigmoid shader.
-    sigmoid: (wgpu::ComputePipeline, wgpu::ComputePipeline),
-    /// (main, tail) entry points of the copy shader.
-    copy: (wgpu::ComputePipeline, wgpu::ComputePipeline),
+    sigmoid: PassStages,
+    copy: PassStages,
     /// The shaders' `Params` uniform; its only field is the zero behind `opaque()`.
     params: wgpu::Buffer,
+    /// The device's `min_storage_buffer_offset_alignment`, bytes.
+    offset_alignment: u64,
+}
+
+/// The bind groups of one pass over one range: `main` for the whole `vec4`s (if any),
+/// `tail` for the last `len % 4` elements (if any).
+#[derive(Clone, Debug)]
+pub(crate) struct Bindings {
+    main: Option<wgpu::BindGroup>,
+    tail: Option<wgpu::BindGroup>,
+    in_place: bool,
+}
+
+/// Binding numbers of the shaders (see `shaders/sigmoid.wgsl`).
+const INPUT_VEC4: u32 = 0;
+const OUTPUT_VEC4: u32 = 1;
+const INPUT_SCALAR: u32 = 2;
+const OUTPUT_SCALAR: u32 = 3;
+const PARAMS: u32 = 4;
+
+impl Bindings {
+    /// Bind groups held (0 to 2).
+    pub(crate) fn count(&self) -> u64 {
+        u64::from(self.main.is_some()) + u64::from(self.tail.is_some())
+    }
 }
 
 impl Kernels {
     pub(crate) fn new(device: &wgpu::Device) -> Kernels {
-        let storage = |binding, read_only, min_size: u64| wgpu::BindGroupLayoutEntry {
-            binding,
-            visibility: wgpu::ShaderStages::COMPUTE,
-            ty: wgpu::BindingType::Buffer {
-                ty: wgpu::BufferBindingType::Storage { read_only },
-                has_dynamic_offset: false,
-                min_binding_size: NonZeroU64::new(min_size),
-            },
-            count: None,
-        };
-        let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-            label: Some("wgpu-sigmoid.bind_group_layout"),
-            entries: &[
-                storage(0, true, 16),
-                storage(1, false, 16),
-                storage(2, true, 4),
-                storage(3, false, 4),
-                wgpu::BindGroupLayoutEntry {
-                    binding: 4,
-                    visibility: wgpu::ShaderStages::COMPUTE,
-                    ty: wgpu::BindingType::Buffer {
-                        ty: wgpu::BufferBindingType::Uniform,
-                        has_dynamic_offset: false,
-                        min_binding_size: NonZeroU64::new(16),
-                    },
-                    count: None,
-                },
-            ],
-        });
-        let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-            label: Some("wgpu-sigmoid.pipeline_layout"),
-            bind_group_layouts: &[Some(&layout)],
-            immediate_size: 0,
-        });
-        let pipelines = |name: &str, source: &str| {
-            let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
-                label: Some(&format!("wgpu-sigmoid.{name}")),
-                source: wgpu::ShaderSource::Wgsl(source.into()),
-            });
-            let pipeline = |entry_point: String| {
-                device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-                    label: Some(&format!("wgpu-sigmoid.{entry_point}")),
-                    layout: Some(&pipeline_layout),
-                    module: &module,
-                    entry_point: Some(&entry_point),
-                    compilation_options: wgpu::PipelineCompilationOptions::default(),
-                    cache: None,
-                })
-            };
-            (
-                pipeline(format!("{name}_main")),
-                pipeline(format!("{name}_tail")),
-            )
-        };
         let params = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
             label: Some("wgpu-sigmoid.params"),
             contents: bytemuck::cast_slice(&[0u32; 4]),
             usage: wgpu::BufferUsages::UNIFORM,
         });
+        let sigmoid = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+            label: Some("wgpu-sigmoid.sigmoid"),
+            source: wgpu::ShaderSource::Wgsl(SIGMOID_WGSL.into()),
+        });
+        let copy = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+            label: Some("wgpu-sigmoid.copy"),
+            source: wgpu::ShaderSource::Wgsl(COPY_WGSL.into()),
+        });
         Kernels {
-            sigmoid: pipelines("sigmoid", SIGMOID_WGSL),
-            copy: pipelines("copy", COPY_WGSL),
-            layout,
+            sigmoid: PassStages {
+                main: stage(device, &sigmoid, "sigmoid_main", &[INPUT_VEC4, OUTPUT_VEC4]),
+                tail: stage(
+                    device,
+                    &sigmoid,
+                    "sigmoid_tail",
+                    &[INPUT_SCALAR, OUTPUT_SCALAR],
+                ),
+                in_place: Some((
+                    stage(device, &sigmoid, "sigmoid_main_in_place", &[OUTPUT_VEC4]),
+                    stage(device, &sigmoid, "sigmoid_tail_in_place", &[OUTPUT_SCALAR]),
+                )),
+            },
+            copy: PassStages {
+                main: stage(device, &copy, "copy_main", &[INPUT_VEC4, OUTPUT_VEC4]),
+                tail: stage(device, &copy, "copy_tail", &[INPUT_SCALAR, OUTPUT_SCALAR]),
+                in_place: None,
+            },
             params,
+            offset_alignment: u64::from(device.limits().min_storage_buffer_offset_alignment)
+                .max(16),
         }
     }
 
-    /// Binds `len` elements starting at element `first` of `input` and `output`. Both
-    /// buffers must hold `first + len` elements rounded up to a multiple of 4, and
-    /// `first * 4` must be a multiple of the device's storage offset alignment.
-    pub(crate) fn bind_group(
+    /// Bind groups for `pass` over `len` elements at byte offset `input_offset` of
+    /// `input` and `output_offset` of `output`. The same buffer at the same offset means
+    /// in place. Offsets must meet the device's storage offset alignment and the ranges
+    /// must lie inside the buffers; no padding beyond `len` elements is needed.
+    pub(crate) fn bindings(
         &self,
         device: &wgpu::Device,
-        input: &wgpu::Buffer,
-        output: &wgpu::Buffer,
-        first: u64,
+        pass: Pass,
+        (input, input_offset): (&wgpu::Buffer, u64),
+        (output, output_offset): (&wgpu::Buffer, u64),
         len: u64,
-    ) -> wgpu::BindGroup {
-        let offset = first * 4;
-        let scalar_bytes = len * 4;
-        let vec4_bytes = len.div_ceil(4) * 16;
-        fn entry(
-            binding: u32,
-            buffer: &wgpu::Buffer,
-            offset: u64,
-            size: u64,
-        ) -> wgpu::BindGroupEntry<'_> {
-            wgpu::BindGroupEntry {
-                binding,
-                resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
-                    buffer,
-                    offset,
-                    size: NonZeroU64::new(size),
+    ) -> Bindings {
+        let stages = self.stages(pass);
+        let in_place = input == output && input_offset == output_offset;
+        let whole = len / 4 * 16;
+        let tail_start = len / 4 * 4;
+        let tail_bytes = (len - tail_start) * 4;
+        let group = |stage: &Stage, entries: &[(u32, &wgpu::Buffer, u64, u64)]| {
+            let mut bound: Vec<wgpu::BindGroupEntry<'_>> = entries
+                .iter()
+                .map(|&(binding, buffer, offset, size)| wgpu::BindGroupEntry {
+                    binding,
+                    resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                        buffer,
+                        offset,
+                        size: NonZeroU64::new(size),
+                    }),
+                })
+                .collect();
+            bound.push(wgpu::BindGroupEntry {
+                binding: PARAMS,
+                resource: self.params.as_entire_binding(),
+            });
+            device.create_bind_group(&wgpu::BindGroupDescriptor {
+                label: Some("wgpu-sigmoid.bind_group"),
+                layout: &stage.layout,
+                entries: &bound,
+            })
+        };
+        // The tail binding must start at an aligned offset: it starts at the last
+        // aligned offset before the tail and ends with the range. The tail shader handles
+        // the last `length % 4` elements of its binding, which are the range's tail,
+        // because the alignment is a multiple of 16 bytes (whole vec4s; WebGPU requires at
+        // least 32).
+        let tail_offset = |base: u64| {
+            let tail = base + tail_start * 4;
+            tail - (tail - base) % self.offset_alignment
+        };
+        let tail_size = |base: u64| base + len * 4 - tail_offset(base);
+        let (main, tail) = match (&stages.in_place, in_place) {
+            (Some((main_stage, tail_stage)), true) => (
+                (whole > 0)
+                    .then(|| group(main_stage, &[(OUTPUT_VEC4, output, output_offset, whole)])),
+                (tail_bytes > 0).then(|| {
+                    group(
+                        tail_stage,
+                        &[(
+                            OUTPUT_SCALAR,
+                            output,
+                            tail_offset(output_offset),
+                            tail_size(output_offset),
+                        )],
+                    )
                 }),
-            }
+            ),
+            _ => (
+                (whole > 0).then(|| {
+                    group(
+                        &stages.main,
+                        &[
+                            (INPUT_VEC4, input, input_offset, whole),
+                            (OUTPUT_VEC4, output, output_offset, whole),
+                        ],
+                    )
+                }),
+                (tail_bytes > 0).then(|| {
+                    group(
+                        &stages.tail,
+                        &[
+                            (
+                                INPUT_SCALAR,
+                                input,
+                                tail_offset(input_offset),
+                                tail_size(input_offset),
+                            ),
+                            (
+                                OUTPUT_SCALAR,
+                                output,
+                                tail_offset(output_offset),
+                                tail_size(output_offset),
+                            ),
+                        ],
+                    )
+                }),
+            ),
+        };
+        Bindings {
+            main,
+            tail,
+            in_place: in_place && stages.in_place.is_some(),
         }
-        device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some("wgpu-sigmoid.bind_group"),
-            layout: &self.layout,
-            entries: &[
-                entry(0, input, offset, vec4_bytes),
-                entry(1, output, offset, vec4_bytes),
-                entry(2, input, offset, scalar_bytes),
-                entry(3, output, offset, scalar_bytes),
-                entry(4, &self.params, 0, 16),
-            ],
-        })
     }
 
-    /// Records one compute pass over `len` elements bound by `bind_group`.
+    fn stages(&self, pass: Pass) -> &PassStages {
+        match pass {
+            Pass::Sigmoid => &self.sigmoid,
+            Pass::Copy => &self.copy,
+        }
+    }
+
+    /// Records one compute pass over `len` elements bound by `bindings`.
     pub(crate) fn record(
         &self,
         encoder: &mut wgpu::CommandEncoder,
         pass: Pass,
-        bind_group: &wgpu::BindGroup,
+        bindings: &Bindings,
         len: u64,
         max_workgroups_per_dimension: u32,
     ) {
@@ -158,37 +235,95 @@ impl Kernels {
         self.dispatch(
             &mut compute,
             pass,
-            bind_group,
+            bindings,
             len,
             max_workgroups_per_dimension,
         );
     }
 
-    /// Records the dispatches of `pass` over `len` elements bound by `bind_group` into
+    /// Records the dispatches of `pass` over `len` elements bound by `bindings` into
     /// an open compute pass: the `vec4` main pass, then the scalar tail if any.
     pub(crate) fn dispatch(
         &self,
         compute: &mut wgpu::ComputePass<'_>,
         pass: Pass,
-        bind_group: &wgpu::BindGroup,
+        bindings: &Bindings,
         len: u64,
         max_workgroups_per_dimension: u32,
     ) {
-        let (main, tail) = match pass {
-            Pass::Sigmoid => &self.sigmoid,
-            Pass::Copy => &self.copy,
+        let stages = self.stages(pass);
+        let (main, tail) = match (&stages.in_place, bindings.in_place) {
+            (Some((main, tail)), true) => (main, tail),
+            _ => (&stages.main, &stages.tail),
         };
-        compute.set_bind_group(0, bind_group, &[]);
-        if len >= 4 {
+        if let Some(group) = &bindings.main {
             let (x, y) = grid(len, max_workgroups_per_dimension);
-            compute.set_pipeline(main);
+            compute.set_pipeline(&main.pipeline);
+            compute.set_bind_group(0, group, &[]);
             compute.dispatch_workgroups(x, y, 1);
         }
-        if !len.is_multiple_of(4) {
-            compute.set_pipeline(tail);
+        if let Some(group) = &bindings.tail {
+            compute.set_pipeline(&tail.pipeline);
+            compute.set_bind_group(0, group, &[]);
             compute.dispatch_workgroups(1, 1, 1);
         }
     }
+}
+
+/// The pipeline of `entry_point` with a bind-group layout of exactly the storage
+/// `bindings` it uses, plus the `Params` uniform.
+fn stage(
+    device: &wgpu::Device,
+    module: &wgpu::ShaderModule,
+    entry_point: &str,
+    bindings: &[u32],
+) -> Stage {
+    let storage = |binding: u32| wgpu::BindGroupLayoutEntry {
+        binding,
+        visibility: wgpu::ShaderStages::COMPUTE,
+        ty: wgpu::BindingType::Buffer {
+            ty: wgpu::BufferBindingType::Storage {
+                read_only: matches!(binding, INPUT_VEC4 | INPUT_SCALAR),
+            },
+            has_dynamic_offset: false,
+            min_binding_size: NonZeroU64::new(match binding {
+                INPUT_VEC4 | OUTPUT_VEC4 => 16,
+                _ => 4,
+            }),
+        },
+        count: None,
+    };
+    let mut entries: Vec<wgpu::BindGroupLayoutEntry> =
+        bindings.iter().map(|&b| storage(b)).collect();
+    entries.push(wgpu::BindGroupLayoutEntry {
+        binding: PARAMS,
+        visibility: wgpu::ShaderStages::COMPUTE,
+        ty: wgpu::BindingType::Buffer {
+            ty: wgpu::BufferBindingType::Uniform,
+            has_dynamic_offset: false,
+            min_binding_size: NonZeroU64::new(16),
+        },
+        count: None,
+    });
+    let label = format!("wgpu-sigmoid.{entry_point}");
+    let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+        label: Some(&label),
+        entries: &entries,
+    });
+    let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+        label: Some(&label),
+        bind_group_layouts: &[Some(&layout)],
+        immediate_size: 0,
+    });
+    let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+        label: Some(&label),
+        layout: Some(&pipeline_layout),
+        module,
+        entry_point: Some(entry_point),
+        compilation_options: wgpu::PipelineCompilationOptions::default(),
+        cache: None,
+    });
+    Stage { layout, pipeline }
 }
 
 /// Begins a compute pass labelled as this crate's, with optional timestamp writes.

@@ -17,6 +17,8 @@
 //!   long inputs are processed in overlapping pieces, by the [`TransferPath`] that
 //!   suits the adapter (mapped storage buffers on unified memory, a staging ring on
 //!   discrete GPUs).
+//! - [`GpuTensor`] keeps data on the device between operations, and
+//!   [`Sigmoid::encode`] records the pass into your own command encoder.
 //! - [`cpu`] holds the correctly rounded reference every GPU result is tested against.
 //! - [`adapter`] chooses the adapter (`WGPU_BACKEND`, `WGPU_ADAPTER_NAME`,
 //!   `WGPU_POWER_PREF`).
@@ -37,12 +39,14 @@ pub mod npy;
 mod scopes;
 mod sigmoid;
 pub mod stream;
+pub mod tensor;
 mod transfer;
 pub mod verify;
 
 pub use adapter::AdapterOptions;
 pub use error::Error;
 pub use sigmoid::{Options, Sigmoid, Stats};
+pub use tensor::{GpuTensor, TENSOR_USAGES};
 pub use transfer::TransferPath;
 
 #[cfg(test)]

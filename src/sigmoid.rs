@@ -387,11 +387,14 @@ impl Sigmoid {
             }
         };
         slot.upload(source)?;
-        let bind_group = slot.bind_group(len, |input, output| {
+        let bindings = slot.bindings(len, |input, output| {
+            let made =
+                self.kernels
+                    .bindings(&self.device, Pass::Sigmoid, (input, 0), (output, 0), len);
             self.counters
                 .bind_groups_created
-                .fetch_add(1, Ordering::Relaxed);
-            self.kernels.bind_group(&self.device, input, output, 0, len)
+                .fetch_add(made.count(), Ordering::Relaxed);
+            made
         });
         let mut encoder = self
             .device
@@ -402,7 +405,7 @@ impl Sigmoid {
         self.kernels.record(
             &mut encoder,
             Pass::Sigmoid,
-            &bind_group,
+            &bindings,
             len,
             self.max_workgroups_per_dimension,
         );
@@ -413,16 +416,16 @@ impl Sigmoid {
         Ok(())
     }
 
-    /// Records `pass` over `len` elements of device buffers `input` and `output` (both
-    /// holding `len` rounded up to 4 elements) as one compute pass, in as many
-    /// dispatches as the binding limit needs, with optional timestamps around the
-    /// pass. Used by the benchmarks to time the kernel without transfers.
-    pub(crate) fn record_chunked(
+    /// Records `pass` over `len` elements of `input` and `output` (buffer, byte offset;
+    /// the same range for in place) as one compute pass, in as many dispatches as the
+    /// binding limit needs, with optional timestamps around the pass. Offsets must meet
+    /// the storage offset alignment; the caller has checked the ranges.
+    pub(crate) fn record_range(
         &self,
         encoder: &mut wgpu::CommandEncoder,
         pass: Pass,
-        input: &wgpu::Buffer,
-        output: &wgpu::Buffer,
+        (input, input_offset): (&wgpu::Buffer, u64),
+        (output, output_offset): (&wgpu::Buffer, u64),
         len: u64,
         timestamp_writes: Option<wgpu::ComputePassTimestampWrites<'_>>,
     ) {
@@ -430,18 +433,43 @@ impl Sigmoid {
         let mut first = 0;
         while first < len {
             let n = self.dispatch_elements.min(len - first);
-            let bind_group = self
-                .kernels
-                .bind_group(&self.device, input, output, first, n);
+            let bindings = self.kernels.bindings(
+                &self.device,
+                pass,
+                (input, input_offset + first * 4),
+                (output, output_offset + first * 4),
+                n,
+            );
             self.kernels.dispatch(
                 &mut compute,
                 pass,
-                &bind_group,
+                &bindings,
                 n,
                 self.max_workgroups_per_dimension,
             );
             first += n;
         }
+    }
+
+    /// Most elements one dispatch covers (one storage binding, the workgroup grid);
+    /// device-resident work on longer ranges is split into several dispatches.
+    #[must_use]
+    pub fn dispatch_elements(&self) -> u64 {
+        self.dispatch_elements
+    }
+
+    /// Runs `f` inside error scopes and returns its result, or the wgpu error it caused
+    /// (explained as device loss where that is the cause).
+    pub(crate) fn scoped<T>(&self, f: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
+        let scopes = ErrorScopes::push(&self.device);
+        let result = f();
+        let caught = pollster::block_on(scopes.pop());
+        caught.and(result).map_err(|e| self.explain(e))
+    }
+
+    /// The time limit for one wait on the GPU.
+    pub(crate) fn timeout(&self) -> Duration {
+        self.timeout
     }
 
     fn lost_reason(&self) -> Option<String> {
@@ -459,7 +487,7 @@ impl Sigmoid {
     }
 
     /// Reports a failure as device loss when the device is gone, whatever wgpu called it.
-    fn explain(&self, error: Error) -> Error {
+    pub(crate) fn explain(&self, error: Error) -> Error {
         if matches!(error, Error::DeviceLost(_) | Error::LengthMismatch { .. }) {
             return error;
         }

@@ -11,6 +11,7 @@ use std::time::Duration;
 use futures_intrusive::channel::shared::{OneshotReceiver, oneshot_channel};
 
 use crate::Error;
+use crate::kernel::Bindings;
 use crate::scopes::ErrorScopes;
 
 /// How data travels between host slices and the buffers the kernel binds.
@@ -94,7 +95,7 @@ pub(crate) struct Slot {
     pub(crate) in_flight: Option<InFlight>,
     /// Bind groups already made for this slot's buffers, by element count: repeated
     /// calls of one length (and all full pieces of a long input) reuse them.
-    bind_groups: Vec<(u64, wgpu::BindGroup)>,
+    bind_groups: Vec<(u64, Bindings)>,
 }
 
 /// Bind groups kept per slot; lengths beyond this many evict the oldest.
@@ -157,12 +158,12 @@ impl Slot {
         self.readback.as_ref().unwrap_or(&self.output)
     }
 
-    /// The bind group over the first `len` elements, made once per length.
-    pub(crate) fn bind_group(
+    /// The bind groups over the first `len` elements, made once per length.
+    pub(crate) fn bindings(
         &mut self,
         len: u64,
-        make: impl FnOnce(&wgpu::Buffer, &wgpu::Buffer) -> wgpu::BindGroup,
-    ) -> wgpu::BindGroup {
+        make: impl FnOnce(&wgpu::Buffer, &wgpu::Buffer) -> Bindings,
+    ) -> Bindings {
         if let Some((_, group)) = self.bind_groups.iter().find(|(n, _)| *n == len) {
             return group.clone();
         }
@@ -266,7 +267,7 @@ impl Slot {
 
 /// Copies native-endian `f32` bytes into `out`, whatever the alignment of `bytes`
 /// (wgpu does not document one for mapped ranges, so a misaligned one must not panic).
-fn copy_to_f32(bytes: &[u8], out: &mut [f32]) {
+pub(crate) fn copy_to_f32(bytes: &[u8], out: &mut [f32]) {
     match bytemuck::try_cast_slice::<u8, f32>(bytes) {
         Ok(floats) => out.copy_from_slice(floats),
         Err(_) => {

@@ -6,5 +6,6 @@ mod properties;
 mod reliability;
 mod shaders;
 mod stream;
+mod tensor;
 mod transfer;
 mod translate;

@@ -50,9 +50,17 @@ fn shaders_have_the_entry_points_the_host_uses() {
     for (source, entry_points) in [
         (
             wgpu_sigmoid::kernel::SIGMOID_WGSL,
-            ["sigmoid_main", "sigmoid_tail"],
+            &[
+                "sigmoid_main",
+                "sigmoid_main_in_place",
+                "sigmoid_tail",
+                "sigmoid_tail_in_place",
+            ][..],
         ),
-        (wgpu_sigmoid::kernel::COPY_WGSL, ["copy_main", "copy_tail"]),
+        (
+            wgpu_sigmoid::kernel::COPY_WGSL,
+            &["copy_main", "copy_tail"][..],
+        ),
     ] {
         let module = naga::front::wgsl::parse_str(source).unwrap();
         let names: Vec<&str> = module

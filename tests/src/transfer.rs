@@ -147,6 +147,7 @@ fn repeated_calls_create_nothing_and_submit_once_per_piece() {
         let small = test_data(1024, 5);
         let mut out = vec![0.0; small.len()];
         let first = delta(&sigmoid, || sigmoid.forward_into(&small, &mut out).unwrap());
+        // 1 024 elements are whole vec4s: one bind group, for the main pass.
         assert!(first.buffers_created > 0 && first.bind_groups_created == 1);
         for _ in 0..50 {
             let d = delta(&sigmoid, || sigmoid.forward_into(&small, &mut out).unwrap());

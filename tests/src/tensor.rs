@@ -1,0 +1,247 @@
+//! Device-resident tensors and `encode` into the caller's encoder: results equal the
+//! host API's bit for bit, batches run in one submission, long ranges are split into
+//! dispatches at aligned offsets, and bad arguments are typed errors on a caller's
+//! device whose default error handler would panic.
+
+use wgpu_sigmoid::{AdapterOptions, Error, Options, Sigmoid, TENSOR_USAGES, adapter};
+
+use super::common::{assert_matches_reference, bits, gpu, gpu_with, test_data};
+
+#[test]
+fn tensors_match_the_host_api() {
+    let Some(sigmoid) = gpu() else { return };
+    for (seed, len) in [0usize, 1, 3, 4, 5, 1001, 100_003].into_iter().enumerate() {
+        let x = test_data(len, 300 + seed as u64);
+        let expected = sigmoid.forward(&x).unwrap();
+        let input = sigmoid.upload(&x).unwrap();
+        let output = sigmoid.zeros(len as u64).unwrap();
+        sigmoid.forward_tensor(&input, &output).unwrap();
+        assert_eq!(
+            bits(&sigmoid.download(&output).unwrap()),
+            bits(&expected),
+            "len {len}"
+        );
+        // The input tensor is untouched; in place gives the same.
+        assert_eq!(
+            bits(&sigmoid.download(&input).unwrap()),
+            bits(&x),
+            "len {len}"
+        );
+        sigmoid.forward_tensor_in_place(&input).unwrap();
+        let mut in_place = vec![0.0; len];
+        sigmoid.download_into(&input, &mut in_place).unwrap();
+        assert_eq!(bits(&in_place), bits(&expected), "len {len}");
+    }
+}
+
+#[test]
+fn many_operations_in_one_submission() {
+    let Some(sigmoid) = gpu() else { return };
+    let x = test_data(70_001, 31);
+    let a = sigmoid.upload(&x).unwrap();
+    let b = sigmoid.zeros(a.len()).unwrap();
+    let c = sigmoid.zeros(a.len()).unwrap();
+    let mut encoder = sigmoid
+        .device()
+        .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+            label: Some("test batch"),
+        });
+    // b = σ(a); c = σ(b); c = σ(c) — three dependent passes, one submit.
+    sigmoid.encode_tensors(&mut encoder, &a, &b).unwrap();
+    sigmoid.encode_tensors(&mut encoder, &b, &c).unwrap();
+    sigmoid.encode_tensors(&mut encoder, &c, &c).unwrap();
+    let before = sigmoid.stats().submissions;
+    sigmoid.queue().submit([encoder.finish()]);
+    let once = sigmoid.forward(&x).unwrap();
+    let twice = sigmoid.forward(&once).unwrap();
+    let thrice = sigmoid.forward(&twice).unwrap();
+    assert_eq!(bits(&sigmoid.download(&b).unwrap()), bits(&once));
+    assert_eq!(bits(&sigmoid.download(&c).unwrap()), bits(&thrice));
+    // Only the host calls above submitted through the instance.
+    assert_eq!(sigmoid.stats().submissions - before, 3);
+}
+
+#[test]
+fn long_tensors_are_split_into_aligned_dispatches() {
+    // A 3 × 3 workgroup grid caps one dispatch at 9 216 elements, so 100 003 elements
+    // take 11 dispatches, each at a different aligned offset, plus a tail.
+    let Some(Ok(sigmoid)) = gpu_with(Options {
+        max_workgroups_per_dimension: 3,
+        ..Options::default()
+    }) else {
+        return;
+    };
+    assert!(sigmoid.dispatch_elements() < 10_000);
+    let x = test_data(100_003, 32);
+    let t = sigmoid.upload(&x).unwrap();
+    sigmoid.forward_tensor_in_place(&t).unwrap();
+    assert_matches_reference(&x, &sigmoid.download(&t).unwrap());
+}
+
+/// A device of the caller's, with wgpu's default error handler (which panics on any
+/// uncaptured error), and an instance on it.
+fn caller_device() -> Option<Sigmoid> {
+    gpu()?;
+    let adapter = pollster::block_on(adapter::select(&AdapterOptions::from_env())).unwrap();
+    let (device, queue) = pollster::block_on(adapter::open_device(&adapter)).unwrap();
+    Some(Sigmoid::with_device(device, queue).unwrap())
+}
+
+fn buffer(sigmoid: &Sigmoid, bytes: u64, usage: wgpu::BufferUsages) -> wgpu::Buffer {
+    sigmoid.device().create_buffer(&wgpu::BufferDescriptor {
+        label: Some("test buffer"),
+        size: bytes,
+        usage,
+        mapped_at_creation: false,
+    })
+}
+
+#[test]
+fn encode_works_on_unpadded_ranges_at_offsets_in_callers_buffers() {
+    let Some(sigmoid) = caller_device() else {
+        return;
+    };
+    let alignment = u64::from(
+        sigmoid
+            .device()
+            .limits()
+            .min_storage_buffer_offset_alignment,
+    );
+    for len in [1u64, 7, 4099] {
+        // Input at one aligned offset, output at another, each buffer ending exactly
+        // where its range ends; sentinels before the ranges.
+        let (input_offset, output_offset) = (alignment, 2 * alignment);
+        let input = buffer(&sigmoid, input_offset + len * 4, TENSOR_USAGES);
+        let output = buffer(&sigmoid, output_offset + len * 4, TENSOR_USAGES);
+        let x = test_data(len as usize, 33 + len);
+        sigmoid
+            .queue()
+            .write_buffer(&input, input_offset, bytemuck::cast_slice(&x));
+        let sentinel = vec![7.5f32; (output_offset / 4) as usize];
+        sigmoid
+            .queue()
+            .write_buffer(&output, 0, bytemuck::cast_slice(&sentinel));
+        let mut encoder = sigmoid
+            .device()
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None });
+        sigmoid
+            .encode(
+                &mut encoder,
+                &input,
+                input_offset,
+                &output,
+                output_offset,
+                len,
+            )
+            .unwrap();
+        sigmoid.queue().submit([encoder.finish()]);
+
+        // Read the whole output buffer back through a tensor-sized copy.
+        let all = sigmoid.zeros(output_offset / 4 + len).unwrap();
+        let mut encoder = sigmoid
+            .device()
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None });
+        encoder.copy_buffer_to_buffer(&output, 0, all.buffer(), 0, output_offset + len * 4);
+        sigmoid.queue().submit([encoder.finish()]);
+        let y = sigmoid.download(&all).unwrap();
+        let (before, result) = y.split_at((output_offset / 4) as usize);
+        assert_eq!(
+            before,
+            &sentinel[..],
+            "len {len}: bytes before the range changed"
+        );
+        assert_eq!(
+            bits(result),
+            bits(&sigmoid.forward(&x).unwrap()),
+            "len {len}"
+        );
+    }
+}
+
+#[test]
+fn encode_rejects_bad_arguments_with_typed_errors() {
+    let Some(sigmoid) = caller_device() else {
+        return;
+    };
+    let alignment = u64::from(
+        sigmoid
+            .device()
+            .limits()
+            .min_storage_buffer_offset_alignment,
+    );
+    let good = buffer(&sigmoid, 4096, TENSOR_USAGES);
+    let other = buffer(&sigmoid, 4096, TENSOR_USAGES);
+    let no_storage = buffer(
+        &sigmoid,
+        4096,
+        wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::COPY_SRC,
+    );
+    let mut encoder = sigmoid
+        .device()
+        .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None });
+    let cases: [(&str, &wgpu::Buffer, u64, &wgpu::Buffer, u64, u64, &str); 6] = [
+        ("no STORAGE", &no_storage, 0, &other, 0, 16, "lack STORAGE"),
+        (
+            "misaligned input",
+            &good,
+            4,
+            &other,
+            0,
+            16,
+            "not a multiple",
+        ),
+        (
+            "misaligned output",
+            &good,
+            0,
+            &other,
+            alignment + 4,
+            16,
+            "not a multiple",
+        ),
+        ("past the end", &good, 0, &other, 0, 1025, "do not fit"),
+        (
+            "overflowing",
+            &good,
+            alignment,
+            &other,
+            0,
+            u64::MAX / 2,
+            "do not fit",
+        ),
+        (
+            "same buffer, other offset",
+            &good,
+            0,
+            &good,
+            alignment,
+            16,
+            "same buffer",
+        ),
+    ];
+    for (name, input, input_offset, output, output_offset, elements, message) in cases {
+        match sigmoid.encode(
+            &mut encoder,
+            input,
+            input_offset,
+            output,
+            output_offset,
+            elements,
+        ) {
+            Err(Error::InvalidArgument(text)) => assert!(text.contains(message), "{name}: {text}"),
+            other => panic!("{name}: expected InvalidArgument, got {other:?}"),
+        }
+    }
+    // Nothing was recorded: the encoder is still valid and submits cleanly.
+    sigmoid.queue().submit([encoder.finish()]);
+
+    let t = sigmoid.zeros(10).unwrap();
+    assert!(matches!(
+        sigmoid.download_into(&t, &mut [0.0; 9]),
+        Err(Error::LengthMismatch { .. })
+    ));
+    assert!(matches!(
+        sigmoid.zeros(u64::MAX / 2),
+        Err(Error::Unsupported(_))
+    ));
+}
