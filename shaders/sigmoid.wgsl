@@ -36,6 +36,12 @@ struct Params {
 @group(0) @binding(2) var<storage, read> input_scalar: array<f32>;
 @group(0) @binding(3) var<storage, read_write> output_scalar: array<f32>;
 @group(0) @binding(4) var<uniform> params: Params;
+// Packed 16-bit floats (f16 or bf16), two per u32, element 2i in the low half: eight per
+// vec4 in the main pass (bindings 5 and 6), words in the tail (bindings 7 and 8).
+@group(0) @binding(5) var<storage, read> input_packed: array<vec4<u32>>;
+@group(0) @binding(6) var<storage, read_write> output_packed: array<vec4<u32>>;
+@group(0) @binding(7) var<storage, read> input_words: array<u32>;
+@group(0) @binding(8) var<storage, read_write> output_words: array<u32>;
 
 const WORKGROUP_SIZE: u32 = 256u;
 
@@ -198,5 +204,137 @@ fn sigmoid_tail_in_place() {
     let y = sigmoid4(v);
     for (var j = 0u; j < len - start; j++) {
         output_scalar[start + j] = y[j];
+    }
+}
+
+// ---- 16-bit floats: unpacked to f32 exactly, sigmoid in f32, rounded once to nearest
+// even. All conversions are integer arithmetic: hardware conversions may flush
+// subnormals or round differently (WGSL leaves pack2x16float's rounding open).
+
+const TWO_POW_MINUS_24: f32 = 5.9604645e-8;
+
+// binary16 bits (low 16 bits of each lane) to f32, exactly.
+fn f16_to_f32(h: vec4<u32>) -> vec4<f32> {
+    let sign = (h & vec4<u32>(0x8000u)) << vec4<u32>(16u);
+    let exponent = (h >> vec4<u32>(10u)) & vec4<u32>(0x1fu);
+    let mantissa = h & vec4<u32>(0x3ffu);
+    let normal = sign | ((exponent + vec4<u32>(112u)) << vec4<u32>(23u)) | (mantissa << vec4<u32>(13u));
+    let special = sign | vec4<u32>(EXPONENT_ONES) | (mantissa << vec4<u32>(13u));
+    // Subnormal: mantissa × 2^-24, a normal f32, so no flushing can touch it.
+    let subnormal = bitcast<vec4<u32>>(vec4<f32>(mantissa) * TWO_POW_MINUS_24) | sign;
+    let bits = select(select(normal, special, exponent == vec4<u32>(31u)), subnormal, exponent == vec4<u32>(0u));
+    return bitcast<vec4<f32>>(bits);
+}
+
+// f32 to binary16 bits, rounded to nearest even; NaN stays NaN (quiet).
+fn f32_to_f16(v: vec4<f32>) -> vec4<u32> {
+    let x = bitcast<vec4<u32>>(v);
+    let sign = (x >> vec4<u32>(16u)) & vec4<u32>(0x8000u);
+    let a = x & vec4<u32>(0x7fffffffu);
+    // Normal binary16 (|v| >= 2^-14): rebias the exponent, round off 13 bits; a carry
+    // out of the mantissa correctly bumps the exponent.
+    let t = a - vec4<u32>(0x38000000u);
+    let normal = (t + vec4<u32>(0xfffu) + ((t >> vec4<u32>(13u)) & vec4<u32>(1u))) >> vec4<u32>(13u);
+    // Subnormal binary16: round the significand × 2^(e - 126) to an integer.
+    let e = a >> vec4<u32>(23u);
+    let significand = (a & vec4<u32>(0x7fffffu)) | vec4<u32>(0x800000u);
+    // Kept in [1, 31]: shifts by 32 or more are undefined in SPIR-V. Only shifts of 14
+    // and more (e <= 112) are used; the clamp just keeps the unused lanes defined.
+    let shift = clamp(vec4<u32>(126u) - min(e, vec4<u32>(126u)), vec4<u32>(1u), vec4<u32>(31u));
+    let quotient = significand >> shift;
+    let remainder = significand & ((vec4<u32>(1u) << shift) - vec4<u32>(1u));
+    let halfway = vec4<u32>(1u) << (shift - vec4<u32>(1u));
+    let round_up = remainder > halfway | (remainder == halfway & (quotient & vec4<u32>(1u)) == vec4<u32>(1u));
+    let subnormal = select(quotient, quotient + vec4<u32>(1u), round_up);
+    // Below 2^-25 everything rounds to zero (and the shift would wrap).
+    let tiny = select(subnormal, vec4<u32>(0u), shift >= vec4<u32>(25u));
+    var h = select(tiny, normal, a >= vec4<u32>(0x38800000u));
+    h = select(h, vec4<u32>(0x7c00u), a >= vec4<u32>(0x477ff000u));
+    h = select(h, vec4<u32>(0x7e00u) | ((a >> vec4<u32>(13u)) & vec4<u32>(0x3ffu)), a > vec4<u32>(EXPONENT_ONES));
+    return sign | h;
+}
+
+// bfloat16 bits (low 16 bits of each lane) to f32, exactly.
+fn bf16_to_f32(h: vec4<u32>) -> vec4<f32> {
+    return bitcast<vec4<f32>>(h << vec4<u32>(16u));
+}
+
+// f32 to bfloat16 bits, rounded to nearest even; NaN stays NaN (quiet).
+fn f32_to_bf16(v: vec4<f32>) -> vec4<u32> {
+    let x = bitcast<vec4<u32>>(v);
+    let rounded = (x + vec4<u32>(0x7fffu) + ((x >> vec4<u32>(16u)) & vec4<u32>(1u))) >> vec4<u32>(16u);
+    let is_nan = (x & vec4<u32>(0x7fffffffu)) > vec4<u32>(EXPONENT_ONES);
+    return select(rounded, (x >> vec4<u32>(16u)) | vec4<u32>(0x40u), is_nan);
+}
+
+// Sigmoid of the eight 16-bit floats packed in `w`.
+fn sigmoid_halves(w: vec4<u32>, bf16: bool) -> vec4<u32> {
+    let low = w & vec4<u32>(0xffffu);
+    let high = w >> vec4<u32>(16u);
+    if bf16 {
+        return f32_to_bf16(sigmoid4(bf16_to_f32(low))) | (f32_to_bf16(sigmoid4(bf16_to_f32(high))) << vec4<u32>(16u));
+    }
+    return f32_to_f16(sigmoid4(f16_to_f32(low))) | (f32_to_f16(sigmoid4(f16_to_f32(high))) << vec4<u32>(16u));
+}
+
+// Main pass over 16-bit floats: eight per invocation, over the whole groups of eight.
+fn halves_main(index: u32, bf16: bool) {
+    if index < arrayLength(&input_packed) {
+        output_packed[index] = sigmoid_halves(input_packed[index], bf16);
+    }
+}
+
+// Tail over 16-bit floats: the last `count` (1-7) elements, which end the words binding.
+// With an odd count the last word's high half belongs to whoever follows the range, so
+// it is written back unchanged.
+fn halves_tail(count: u32, bf16: bool) {
+    let words = (count + 1u) / 2u;
+    let start = arrayLength(&input_words) - words;
+    var w = vec4<u32>(0u);
+    for (var j = 0u; j < words; j++) {
+        w[j] = input_words[start + j];
+    }
+    let y = sigmoid_halves(w, bf16);
+    for (var j = 0u; j < words; j++) {
+        var word = y[j];
+        if 2u * j + 1u == count {
+            word = (word & 0xffffu) | (output_words[start + j] & 0xffff0000u);
+        }
+        output_words[start + j] = word;
+    }
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn sigmoid_f16_main(
+    @builtin(workgroup_id) workgroup: vec3<u32>,
+    @builtin(num_workgroups) grid: vec3<u32>,
+    @builtin(local_invocation_index) local: u32,
+) {
+    halves_main(linear_index(workgroup, grid, local), false);
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn sigmoid_bf16_main(
+    @builtin(workgroup_id) workgroup: vec3<u32>,
+    @builtin(num_workgroups) grid: vec3<u32>,
+    @builtin(local_invocation_index) local: u32,
+) {
+    halves_main(linear_index(workgroup, grid, local), true);
+}
+
+// The tail's element count cannot be read from a binding length (bindings are whole
+// words), so it travels as the dispatch width: the host dispatches `count` workgroups
+// and only the first one works.
+@compute @workgroup_size(1)
+fn sigmoid_f16_tail(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(num_workgroups) grid: vec3<u32>) {
+    if workgroup.x == 0u {
+        halves_tail(grid.x, false);
+    }
+}
+
+@compute @workgroup_size(1)
+fn sigmoid_bf16_tail(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(num_workgroups) grid: vec3<u32>) {
+    if workgroup.x == 0u {
+        halves_tail(grid.x, true);
     }
 }

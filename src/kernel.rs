@@ -14,12 +14,23 @@ pub const WORKGROUP_SIZE: u32 = 256;
 pub const ELEMENTS_PER_INVOCATION: u32 = 4;
 
 /// Which elementwise pass to run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Pass {
-    /// `y = sigmoid(x)`.
+    /// `y = sigmoid(x)` on `f32`.
     Sigmoid,
-    /// `y = x`, the same memory traffic with no arithmetic.
+    /// `y = x` on `f32`, the same memory traffic with no arithmetic.
     Copy,
+    /// `y = sigmoid(x)` on packed `f16`.
+    SigmoidF16,
+    /// `y = sigmoid(x)` on packed `bf16`.
+    SigmoidBf16,
+}
+
+impl Pass {
+    /// Whether the pass works on 16-bit elements, packed two per word.
+    fn is_half(self) -> bool {
+        matches!(self, Pass::SigmoidF16 | Pass::SigmoidBf16)
+    }
 }
 
 /// One entry point's pipeline and the bind-group layout it takes.
@@ -43,6 +54,8 @@ struct PassStages {
 pub(crate) struct Kernels {
     sigmoid: PassStages,
     copy: PassStages,
+    sigmoid_f16: PassStages,
+    sigmoid_bf16: PassStages,
     /// The shaders' `Params` uniform; its only field is the zero behind `opaque()`.
     params: wgpu::Buffer,
     /// The device's `min_storage_buffer_offset_alignment`, bytes.
@@ -56,6 +69,10 @@ pub(crate) struct Bindings {
     main: Option<wgpu::BindGroup>,
     tail: Option<wgpu::BindGroup>,
     in_place: bool,
+    /// Invocations of the main pass (one per 16 bytes).
+    main_invocations: u64,
+    /// Width of the tail dispatch (the 16-bit tail passes its element count this way).
+    tail_width: u32,
 }
 
 /// Binding numbers of the shaders (see `shaders/sigmoid.wgsl`).
@@ -64,6 +81,10 @@ const OUTPUT_VEC4: u32 = 1;
 const INPUT_SCALAR: u32 = 2;
 const OUTPUT_SCALAR: u32 = 3;
 const PARAMS: u32 = 4;
+const INPUT_PACKED: u32 = 5;
+const OUTPUT_PACKED: u32 = 6;
+const INPUT_WORDS: u32 = 7;
+const OUTPUT_WORDS: u32 = 8;
 
 impl Bindings {
     /// Bind groups held (0 to 2).
@@ -106,6 +127,16 @@ impl Kernels {
                 tail: stage(device, &copy, "copy_tail", &[INPUT_SCALAR, OUTPUT_SCALAR]),
                 in_place: None,
             },
+            sigmoid_f16: PassStages {
+                main: stage(device, &sigmoid, "sigmoid_f16_main", &[INPUT_PACKED, OUTPUT_PACKED]),
+                tail: stage(device, &sigmoid, "sigmoid_f16_tail", &[INPUT_WORDS, OUTPUT_WORDS]),
+                in_place: None,
+            },
+            sigmoid_bf16: PassStages {
+                main: stage(device, &sigmoid, "sigmoid_bf16_main", &[INPUT_PACKED, OUTPUT_PACKED]),
+                tail: stage(device, &sigmoid, "sigmoid_bf16_tail", &[INPUT_WORDS, OUTPUT_WORDS]),
+                in_place: None,
+            },
             params,
             offset_alignment: u64::from(device.limits().min_storage_buffer_offset_alignment)
                 .max(16),
@@ -126,9 +157,16 @@ impl Kernels {
     ) -> Bindings {
         let stages = self.stages(pass);
         let in_place = input == output && input_offset == output_offset;
-        let whole = len / 4 * 16;
-        let tail_start = len / 4 * 4;
-        let tail_bytes = (len - tail_start) * 4;
+        // Elements per 16-byte main-pass invocation, and bytes of the range.
+        let (per_invocation, range_bytes, (main_in, main_out, tail_in, tail_out)) = if pass.is_half() {
+            (8, len.div_ceil(2) * 4, (INPUT_PACKED, OUTPUT_PACKED, INPUT_WORDS, OUTPUT_WORDS))
+        } else {
+            (4, len * 4, (INPUT_VEC4, OUTPUT_VEC4, INPUT_SCALAR, OUTPUT_SCALAR))
+        };
+        let main_invocations = len / per_invocation;
+        let whole = main_invocations * 16;
+        let tail_len = len % per_invocation;
+        let tail_bytes = range_bytes - whole;
         let group = |stage: &Stage, entries: &[(u32, &wgpu::Buffer, u64, u64)]| {
             let mut bound: Vec<wgpu::BindGroupEntry<'_>> = entries
                 .iter()
@@ -157,10 +195,10 @@ impl Kernels {
         // because the alignment is a multiple of 16 bytes (whole vec4s; WebGPU requires at
         // least 32).
         let tail_offset = |base: u64| {
-            let tail = base + tail_start * 4;
+            let tail = base + whole;
             tail - (tail - base) % self.offset_alignment
         };
-        let tail_size = |base: u64| base + len * 4 - tail_offset(base);
+        let tail_size = |base: u64| base + range_bytes - tail_offset(base);
         let (main, tail) = match (&stages.in_place, in_place) {
             (Some((main_stage, tail_stage)), true) => (
                 (whole > 0)
@@ -182,8 +220,8 @@ impl Kernels {
                     group(
                         &stages.main,
                         &[
-                            (INPUT_VEC4, input, input_offset, whole),
-                            (OUTPUT_VEC4, output, output_offset, whole),
+                            (main_in, input, input_offset, whole),
+                            (main_out, output, output_offset, whole),
                         ],
                     )
                 }),
@@ -192,13 +230,13 @@ impl Kernels {
                         &stages.tail,
                         &[
                             (
-                                INPUT_SCALAR,
+                                tail_in,
                                 input,
                                 tail_offset(input_offset),
                                 tail_size(input_offset),
                             ),
                             (
-                                OUTPUT_SCALAR,
+                                tail_out,
                                 output,
                                 tail_offset(output_offset),
                                 tail_size(output_offset),
@@ -212,6 +250,12 @@ impl Kernels {
             main,
             tail,
             in_place: in_place && stages.in_place.is_some(),
+            main_invocations,
+            tail_width: if pass.is_half() {
+                u32::try_from(tail_len).unwrap_or(1)
+            } else {
+                1
+            },
         }
     }
 
@@ -219,36 +263,30 @@ impl Kernels {
         match pass {
             Pass::Sigmoid => &self.sigmoid,
             Pass::Copy => &self.copy,
+            Pass::SigmoidF16 => &self.sigmoid_f16,
+            Pass::SigmoidBf16 => &self.sigmoid_bf16,
         }
     }
 
-    /// Records one compute pass over `len` elements bound by `bindings`.
+    /// Records one compute pass over the range `bindings` bind.
     pub(crate) fn record(
         &self,
         encoder: &mut wgpu::CommandEncoder,
         pass: Pass,
         bindings: &Bindings,
-        len: u64,
         max_workgroups_per_dimension: u32,
     ) {
         let mut compute = begin_pass(encoder, None);
-        self.dispatch(
-            &mut compute,
-            pass,
-            bindings,
-            len,
-            max_workgroups_per_dimension,
-        );
+        self.dispatch(&mut compute, pass, bindings, max_workgroups_per_dimension);
     }
 
-    /// Records the dispatches of `pass` over `len` elements bound by `bindings` into
-    /// an open compute pass: the `vec4` main pass, then the scalar tail if any.
+    /// Records the dispatches of `pass` over the range `bindings` bind into an open
+    /// compute pass: the main pass over whole 16-byte groups, then the tail if any.
     pub(crate) fn dispatch(
         &self,
         compute: &mut wgpu::ComputePass<'_>,
         pass: Pass,
         bindings: &Bindings,
-        len: u64,
         max_workgroups_per_dimension: u32,
     ) {
         let stages = self.stages(pass);
@@ -257,7 +295,7 @@ impl Kernels {
             _ => (&stages.main, &stages.tail),
         };
         if let Some(group) = &bindings.main {
-            let (x, y) = grid(len, max_workgroups_per_dimension);
+            let (x, y) = grid_for_invocations(bindings.main_invocations, max_workgroups_per_dimension);
             compute.set_pipeline(&main.pipeline);
             compute.set_bind_group(0, group, &[]);
             compute.dispatch_workgroups(x, y, 1);
@@ -265,7 +303,7 @@ impl Kernels {
         if let Some(group) = &bindings.tail {
             compute.set_pipeline(&tail.pipeline);
             compute.set_bind_group(0, group, &[]);
-            compute.dispatch_workgroups(1, 1, 1);
+            compute.dispatch_workgroups(bindings.tail_width, 1, 1);
         }
     }
 }
@@ -283,11 +321,11 @@ fn stage(
         visibility: wgpu::ShaderStages::COMPUTE,
         ty: wgpu::BindingType::Buffer {
             ty: wgpu::BufferBindingType::Storage {
-                read_only: matches!(binding, INPUT_VEC4 | INPUT_SCALAR),
+                read_only: matches!(binding, INPUT_VEC4 | INPUT_SCALAR | INPUT_PACKED | INPUT_WORDS),
             },
             has_dynamic_offset: false,
             min_binding_size: NonZeroU64::new(match binding {
-                INPUT_VEC4 | OUTPUT_VEC4 => 16,
+                INPUT_VEC4 | OUTPUT_VEC4 | INPUT_PACKED | OUTPUT_PACKED => 16,
                 _ => 4,
             }),
         },
@@ -343,7 +381,11 @@ pub(crate) fn begin_pass<'e>(
 /// `y * grid_x + x`, and its bounds guard skips the overshoot of the last row.
 #[must_use]
 pub fn grid(len: u64, max_per_dimension: u32) -> (u32, u32) {
-    let invocations = len / u64::from(ELEMENTS_PER_INVOCATION);
+    grid_for_invocations(len / u64::from(ELEMENTS_PER_INVOCATION), max_per_dimension)
+}
+
+/// The workgroup grid for `invocations` main-pass invocations (see [`grid`]).
+fn grid_for_invocations(invocations: u64, max_per_dimension: u32) -> (u32, u32) {
     let workgroups = invocations.div_ceil(u64::from(WORKGROUP_SIZE)).max(1);
     let max = u64::from(max_per_dimension.max(1));
     let x = workgroups.min(max);

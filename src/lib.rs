@@ -33,6 +33,7 @@
 pub mod adapter;
 pub mod bench;
 pub mod cpu;
+mod element;
 mod error;
 pub mod kernel;
 pub mod npy;
@@ -44,6 +45,9 @@ mod transfer;
 pub mod verify;
 
 pub use adapter::AdapterOptions;
+pub use element::{Element, HalfFloat};
+/// The `half` crate, whose `f16` and `bf16` the 16-bit API takes.
+pub use half;
 pub use error::Error;
 pub use sigmoid::{Options, Sigmoid, Stats};
 pub use tensor::{GpuTensor, TENSOR_USAGES};

@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use crate::element::{Element, HalfFloat};
 use crate::Error;
 use crate::adapter::{self, AdapterOptions};
 use crate::kernel::{self, Kernels, Pass};
@@ -270,6 +271,32 @@ impl Sigmoid {
         pollster::block_on(self.forward_in_place_async(x))
     }
 
+    /// `sigmoid(x)` for 16-bit floats (`half::f16` or `half::bf16`) into a new vector,
+    /// on every adapter (no `SHADER_F16` needed): each element is widened to `f32`
+    /// exactly, computed as by [`Sigmoid::forward`], and rounded once to its type;
+    /// NaN, ±inf, ±0 and subnormals behave as for `f32`.
+    pub fn forward_half<T: HalfFloat>(&self, x: &[T]) -> Result<Vec<T>, Error> {
+        let mut y = vec![T::zeroed(); x.len()];
+        pollster::block_on(self.run(Some(x), &mut y))?;
+        Ok(y)
+    }
+
+    /// [`Sigmoid::forward_half`] into `y`, which must have the same length.
+    pub fn forward_half_into<T: HalfFloat>(&self, x: &[T], y: &mut [T]) -> Result<(), Error> {
+        if x.len() != y.len() {
+            return Err(Error::LengthMismatch {
+                input: x.len(),
+                output: y.len(),
+            });
+        }
+        pollster::block_on(self.run(Some(x), y))
+    }
+
+    /// [`Sigmoid::forward_half`] replacing every element of `x`.
+    pub fn forward_half_in_place<T: HalfFloat>(&self, x: &mut [T]) -> Result<(), Error> {
+        pollster::block_on(self.run(None, x))
+    }
+
     /// Async form of [`Sigmoid::forward`]. On native backends the wait for the GPU
     /// happens inside `wgpu::Device::poll`, which blocks the calling thread.
     pub async fn forward_async(&self, x: &[f32]) -> Result<Vec<f32>, Error> {
@@ -295,7 +322,7 @@ impl Sigmoid {
     }
 
     /// Sigmoid of `input` (or of `output` itself when `input` is `None`) into `output`.
-    async fn run(&self, input: Option<&[f32]>, output: &mut [f32]) -> Result<(), Error> {
+    async fn run<T: Element>(&self, input: Option<&[T]>, output: &mut [T]) -> Result<(), Error> {
         if output.is_empty() {
             return Ok(());
         }
@@ -323,12 +350,13 @@ impl Sigmoid {
     /// Pushes the pieces of `output` through the ring: before piece k goes into slot
     /// k mod depth, that slot's previous piece (k − depth) is waited for and copied
     /// out, so up to `depth` pieces are on the GPU while the host copies.
-    async fn pipeline(
+    async fn pipeline<T: Element>(
         &self,
         ring: &mut Vec<Option<Slot>>,
-        input: Option<&[f32]>,
-        output: &mut [f32],
+        input: Option<&[T]>,
+        output: &mut [T],
     ) -> Result<(), Error> {
+        let size = size_of::<T>();
         let piece = usize::try_from(self.chunk_elements).unwrap_or(usize::MAX);
         let pieces = output.len().div_ceil(piece);
         let depth = self.pieces_in_flight.min(pieces);
@@ -338,7 +366,8 @@ impl Sigmoid {
         for k in 0..pieces {
             let entry = &mut ring[k % depth];
             if let Some(slot) = entry {
-                slot.finish(&self.device, self.timeout, output).await?;
+                let bytes = bytemuck::cast_slice_mut(output);
+                slot.finish(&self.device, self.timeout, bytes).await?;
             }
             let start = k * piece;
             let end = output.len().min(start + piece);
@@ -347,7 +376,7 @@ impl Sigmoid {
                 None => &output[start..end],
             };
             let scopes = ErrorScopes::push(&self.device);
-            let submitted = self.submit_piece(entry, source, start);
+            let submitted = self.submit_piece(entry, T::PASS, source, start * size);
             // A wgpu error (e.g. out of memory creating a slot) explains any failure
             // that followed from it, so it takes precedence.
             scopes.pop().await?;
@@ -355,30 +384,35 @@ impl Sigmoid {
         }
         for k in pieces.saturating_sub(depth)..pieces {
             if let Some(slot) = &mut ring[k % depth] {
-                slot.finish(&self.device, self.timeout, output).await?;
+                let bytes = bytemuck::cast_slice_mut(output);
+                slot.finish(&self.device, self.timeout, bytes).await?;
             }
         }
         Ok(())
     }
 
-    /// Copies `source` (the piece starting at element `start`) into `entry`'s slot,
-    /// growing the slot first if needed, and submits its transfers and kernel.
-    fn submit_piece(
+    /// Copies `source` (the piece starting at byte `start` of the output) into
+    /// `entry`'s slot, growing the slot first if needed, and submits its transfers and
+    /// the kernel `pass`.
+    fn submit_piece<T: Element>(
         &self,
         entry: &mut Option<Slot>,
-        source: &[f32],
+        pass: Pass,
+        source: &[T],
         start: usize,
     ) -> Result<(), Error> {
         let len = source.len() as u64;
+        let bytes: &[u8] = bytemuck::cast_slice(source);
+        let needed = bytes.len() as u64;
         let slot = match entry {
-            Some(slot) if slot.capacity >= len => slot,
+            Some(slot) if slot.capacity >= needed => slot,
             _ => {
                 // Grow geometrically so that slowly rising lengths reallocate rarely;
                 // the old slot is dropped before the new one is allocated.
                 let grown = entry
                     .take()
-                    .map_or(len, |old| (old.capacity * 2).max(len))
-                    .min(self.chunk_elements.max(len));
+                    .map_or(needed, |old| (old.capacity * 2).max(needed))
+                    .min((self.chunk_elements * 4).max(needed));
                 let slot = Slot::new(&self.device, self.transfer, grown);
                 self.counters
                     .buffers_created
@@ -386,11 +420,11 @@ impl Sigmoid {
                 entry.insert(slot)
             }
         };
-        slot.upload(source)?;
-        let bindings = slot.bindings(len, |input, output| {
-            let made =
-                self.kernels
-                    .bindings(&self.device, Pass::Sigmoid, (input, 0), (output, 0), len);
+        slot.upload(bytes)?;
+        let bindings = slot.bindings(pass, len, |input, output| {
+            let made = self
+                .kernels
+                .bindings(&self.device, pass, (input, 0), (output, 0), len);
             self.counters
                 .bind_groups_created
                 .fetch_add(made.count(), Ordering::Relaxed);
@@ -401,18 +435,17 @@ impl Sigmoid {
             .create_command_encoder(&wgpu::CommandEncoderDescriptor {
                 label: Some("wgpu-sigmoid.forward"),
             });
-        slot.record_copies(&mut encoder, len, true);
+        slot.record_copies(&mut encoder, bytes.len(), true);
         self.kernels.record(
             &mut encoder,
-            Pass::Sigmoid,
+            pass,
             &bindings,
-            len,
             self.max_workgroups_per_dimension,
         );
-        slot.record_copies(&mut encoder, len, false);
+        slot.record_copies(&mut encoder, bytes.len(), false);
         let submission = self.queue.submit([encoder.finish()]);
         self.counters.submissions.fetch_add(1, Ordering::Relaxed);
-        slot.submitted(submission, start, source.len());
+        slot.submitted(submission, start, bytes.len());
         Ok(())
     }
 
@@ -444,7 +477,6 @@ impl Sigmoid {
                 &mut compute,
                 pass,
                 &bindings,
-                n,
                 self.max_workgroups_per_dimension,
             );
             first += n;

@@ -11,7 +11,7 @@ use std::time::Duration;
 use futures_intrusive::channel::shared::{OneshotReceiver, oneshot_channel};
 
 use crate::Error;
-use crate::kernel::Bindings;
+use crate::kernel::{Bindings, Pass};
 use crate::scopes::ErrorScopes;
 
 /// How data travels between host slices and the buffers the kernel binds.
@@ -72,7 +72,7 @@ pub(crate) type MapReceiver = OneshotReceiver<Result<(), wgpu::BufferAsyncError>
 #[derive(Debug)]
 pub(crate) struct InFlight {
     pub(crate) submission: wgpu::SubmissionIndex,
-    /// Where its results go in the caller's output slice.
+    /// Where its results go in the caller's output, in bytes.
     pub(crate) start: usize,
     pub(crate) len: usize,
     read_map: MapReceiver,
@@ -80,7 +80,7 @@ pub(crate) struct InFlight {
     write_map: MapReceiver,
 }
 
-/// The buffers for one piece of up to `capacity` elements.
+/// The buffers for one piece of up to `capacity` bytes.
 #[derive(Debug)]
 pub(crate) struct Slot {
     /// Bound as the kernel's input (and, for in-place work, its output).
@@ -90,27 +90,27 @@ pub(crate) struct Slot {
     upload: Option<wgpu::Buffer>,
     /// Staged path only: host-readable buffer `output` is copied into.
     readback: Option<wgpu::Buffer>,
-    /// Elements each buffer holds; a multiple of 4 so that `vec4` bindings fit.
+    /// Bytes each buffer holds; a multiple of 16 (whole `vec4`s).
     pub(crate) capacity: u64,
     pub(crate) in_flight: Option<InFlight>,
     /// Bind groups already made for this slot's buffers, by element count: repeated
     /// calls of one length (and all full pieces of a long input) reuse them.
-    bind_groups: Vec<(u64, Bindings)>,
+    bind_groups: Vec<((u64, Pass), Bindings)>,
 }
 
 /// Bind groups kept per slot; lengths beyond this many evict the oldest.
 const BIND_GROUPS_PER_SLOT: usize = 8;
 
 impl Slot {
-    /// Buffers for at least `elements` elements on `path`. The host-writable buffer
-    /// starts mapped. Allocation failures surface through the caller's error scope.
-    pub(crate) fn new(device: &wgpu::Device, path: TransferPath, elements: u64) -> Slot {
+    /// Buffers for at least `bytes` bytes on `path`. The host-writable buffer starts
+    /// mapped. Allocation failures surface through the caller's error scope.
+    pub(crate) fn new(device: &wgpu::Device, path: TransferPath, bytes: u64) -> Slot {
         use wgpu::BufferUsages as U;
-        let capacity = elements.div_ceil(4).max(1) * 4;
+        let capacity = bytes.div_ceil(16).max(1) * 16;
         let buffer = |label, usage, mapped_at_creation| {
             device.create_buffer(&wgpu::BufferDescriptor {
                 label: Some(label),
-                size: capacity * 4,
+                size: capacity,
                 usage,
                 mapped_at_creation,
             })
@@ -158,32 +158,33 @@ impl Slot {
         self.readback.as_ref().unwrap_or(&self.output)
     }
 
-    /// The bind groups over the first `len` elements, made once per length.
+    /// The bind groups of `pass` over the first `len` elements, made once per length.
     pub(crate) fn bindings(
         &mut self,
+        pass: Pass,
         len: u64,
         make: impl FnOnce(&wgpu::Buffer, &wgpu::Buffer) -> Bindings,
     ) -> Bindings {
-        if let Some((_, group)) = self.bind_groups.iter().find(|(n, _)| *n == len) {
+        if let Some((_, group)) = self.bind_groups.iter().find(|(key, _)| *key == (len, pass)) {
             return group.clone();
         }
         if self.bind_groups.len() == BIND_GROUPS_PER_SLOT {
             self.bind_groups.remove(0);
         }
         let group = make(&self.input, &self.output);
-        self.bind_groups.push((len, group.clone()));
+        self.bind_groups.push(((len, pass), group.clone()));
         group
     }
 
     /// Copies `source` into the start of the host-writable buffer and unmaps it. The
     /// buffer must be mapped: new, or its previous piece [finished](Slot::finish).
-    pub(crate) fn upload(&mut self, source: &[f32]) -> Result<(), Error> {
+    pub(crate) fn upload(&mut self, source: &[u8]) -> Result<(), Error> {
         let buffer = self.host_writable();
         {
             let mut view = buffer
-                .get_mapped_range_mut(0..(source.len() * 4) as u64)
+                .get_mapped_range_mut(0..whole_words(source.len()))
                 .map_err(|e| Error::Map(e.to_string()))?;
-            view.copy_from_slice(bytemuck::cast_slice(source));
+            view.slice(..source.len()).copy_from_slice(source);
         }
         buffer.unmap();
         Ok(())
@@ -191,8 +192,13 @@ impl Slot {
 
     /// Records the device-side copies the staged path needs around the kernel: before
     /// it (`before == true`) upload → input, after it output → readback.
-    pub(crate) fn record_copies(&self, encoder: &mut wgpu::CommandEncoder, len: u64, before: bool) {
-        let bytes = len * 4;
+    pub(crate) fn record_copies(
+        &self,
+        encoder: &mut wgpu::CommandEncoder,
+        bytes: usize,
+        before: bool,
+    ) {
+        let bytes = whole_words(bytes);
         match (&self.upload, &self.readback, before) {
             (Some(upload), _, true) => {
                 encoder.copy_buffer_to_buffer(upload, 0, &self.input, 0, bytes);
@@ -204,7 +210,8 @@ impl Slot {
         }
     }
 
-    /// After `submission` (this slot's piece `start..start + len`) was submitted:
+    /// After `submission` (this slot's piece, bytes `start..start + len` of the
+    /// output) was submitted:
     /// requests the mappings that complete when it finishes.
     pub(crate) fn submitted(
         &mut self,
@@ -212,12 +219,8 @@ impl Slot {
         start: usize,
         len: usize,
     ) {
-        let read_map = request_map(self.host_readable(), wgpu::MapMode::Read, (len * 4) as u64);
-        let write_map = request_map(
-            self.host_writable(),
-            wgpu::MapMode::Write,
-            self.capacity * 4,
-        );
+        let read_map = request_map(self.host_readable(), wgpu::MapMode::Read, whole_words(len));
+        let write_map = request_map(self.host_writable(), wgpu::MapMode::Write, self.capacity);
         self.in_flight = Some(InFlight {
             submission,
             start,
@@ -234,7 +237,7 @@ impl Slot {
         &mut self,
         device: &wgpu::Device,
         timeout: Duration,
-        output: &mut [f32],
+        output: &mut [u8],
     ) -> Result<(), Error> {
         let Some(in_flight) = self.in_flight.take() else {
             return Ok(());
@@ -250,19 +253,24 @@ impl Slot {
         copied
     }
 
-    /// Copies `len` results from the mapped host-readable buffer into `output` at
-    /// `start`, and unmaps it.
-    fn copy_out(&self, start: usize, len: usize, output: &mut [f32]) -> Result<(), Error> {
+    /// Copies `len` bytes of results from the mapped host-readable buffer into
+    /// `output` at `start`, and unmaps it.
+    fn copy_out(&self, start: usize, len: usize, output: &mut [u8]) -> Result<(), Error> {
         let buffer = self.host_readable();
         {
             let view = buffer
-                .get_mapped_range(0..(len * 4) as u64)
+                .get_mapped_range(0..whole_words(len))
                 .map_err(|e| Error::Map(e.to_string()))?;
-            copy_to_f32(&view, &mut output[start..start + len]);
+            output[start..start + len].copy_from_slice(&view[..len]);
         }
         buffer.unmap();
         Ok(())
     }
+}
+
+/// `bytes` rounded up to whole 4-byte words: wgpu copies and maps in such units.
+fn whole_words(bytes: usize) -> u64 {
+    (bytes as u64).div_ceil(4) * 4
 }
 
 /// Copies native-endian `f32` bytes into `out`, whatever the alignment of `bytes`

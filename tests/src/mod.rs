@@ -2,6 +2,7 @@ mod accuracy;
 mod cli;
 mod common;
 mod gpu;
+mod half_float;
 mod properties;
 mod reliability;
 mod shaders;

@@ -55,6 +55,10 @@ fn shaders_have_the_entry_points_the_host_uses() {
                 "sigmoid_main_in_place",
                 "sigmoid_tail",
                 "sigmoid_tail_in_place",
+                "sigmoid_f16_main",
+                "sigmoid_bf16_main",
+                "sigmoid_f16_tail",
+                "sigmoid_bf16_tail",
             ][..],
         ),
         (
