@@ -175,7 +175,7 @@ impl<'s> Harness<'s> {
             self.sigmoid.record_range(
                 encoder,
                 pass,
-                (&self.input, 0),
+                &[(&self.input, 0)],
                 (&self.output, 0),
                 self.elements,
                 writes,

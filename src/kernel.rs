@@ -24,12 +24,21 @@ pub enum Pass {
     SigmoidF16,
     /// `y = sigmoid(x)` on packed `bf16`.
     SigmoidBf16,
+    /// `dx = dy · y · (1 − y)` on `f32`.
+    Backward,
+    /// The gradient on packed `f16`.
+    BackwardF16,
+    /// The gradient on packed `bf16`.
+    BackwardBf16,
 }
 
 impl Pass {
     /// Whether the pass works on 16-bit elements, packed two per word.
     fn is_half(self) -> bool {
-        matches!(self, Pass::SigmoidF16 | Pass::SigmoidBf16)
+        matches!(
+            self,
+            Pass::SigmoidF16 | Pass::SigmoidBf16 | Pass::BackwardF16 | Pass::BackwardBf16
+        )
     }
 }
 
@@ -56,6 +65,9 @@ pub(crate) struct Kernels {
     copy: PassStages,
     sigmoid_f16: PassStages,
     sigmoid_bf16: PassStages,
+    backward: PassStages,
+    backward_f16: PassStages,
+    backward_bf16: PassStages,
     /// The shaders' `Params` uniform; its only field is the zero behind `opaque()`.
     params: wgpu::Buffer,
     /// The device's `min_storage_buffer_offset_alignment`, bytes.
@@ -85,6 +97,10 @@ const INPUT_PACKED: u32 = 5;
 const OUTPUT_PACKED: u32 = 6;
 const INPUT_WORDS: u32 = 7;
 const OUTPUT_WORDS: u32 = 8;
+const GRAD_VEC4: u32 = 9;
+const GRAD_SCALAR: u32 = 10;
+const GRAD_PACKED: u32 = 11;
+const GRAD_WORDS: u32 = 12;
 
 impl Bindings {
     /// Bind groups held (0 to 2).
@@ -128,13 +144,78 @@ impl Kernels {
                 in_place: None,
             },
             sigmoid_f16: PassStages {
-                main: stage(device, &sigmoid, "sigmoid_f16_main", &[INPUT_PACKED, OUTPUT_PACKED]),
-                tail: stage(device, &sigmoid, "sigmoid_f16_tail", &[INPUT_WORDS, OUTPUT_WORDS]),
+                main: stage(
+                    device,
+                    &sigmoid,
+                    "sigmoid_f16_main",
+                    &[INPUT_PACKED, OUTPUT_PACKED],
+                ),
+                tail: stage(
+                    device,
+                    &sigmoid,
+                    "sigmoid_f16_tail",
+                    &[INPUT_WORDS, OUTPUT_WORDS],
+                ),
                 in_place: None,
             },
             sigmoid_bf16: PassStages {
-                main: stage(device, &sigmoid, "sigmoid_bf16_main", &[INPUT_PACKED, OUTPUT_PACKED]),
-                tail: stage(device, &sigmoid, "sigmoid_bf16_tail", &[INPUT_WORDS, OUTPUT_WORDS]),
+                main: stage(
+                    device,
+                    &sigmoid,
+                    "sigmoid_bf16_main",
+                    &[INPUT_PACKED, OUTPUT_PACKED],
+                ),
+                tail: stage(
+                    device,
+                    &sigmoid,
+                    "sigmoid_bf16_tail",
+                    &[INPUT_WORDS, OUTPUT_WORDS],
+                ),
+                in_place: None,
+            },
+            backward: PassStages {
+                main: stage(
+                    device,
+                    &sigmoid,
+                    "backward_main",
+                    &[INPUT_VEC4, GRAD_VEC4, OUTPUT_VEC4],
+                ),
+                tail: stage(
+                    device,
+                    &sigmoid,
+                    "backward_tail",
+                    &[INPUT_SCALAR, GRAD_SCALAR, OUTPUT_SCALAR],
+                ),
+                in_place: None,
+            },
+            backward_f16: PassStages {
+                main: stage(
+                    device,
+                    &sigmoid,
+                    "backward_f16_main",
+                    &[INPUT_PACKED, GRAD_PACKED, OUTPUT_PACKED],
+                ),
+                tail: stage(
+                    device,
+                    &sigmoid,
+                    "backward_f16_tail",
+                    &[INPUT_WORDS, GRAD_WORDS, OUTPUT_WORDS],
+                ),
+                in_place: None,
+            },
+            backward_bf16: PassStages {
+                main: stage(
+                    device,
+                    &sigmoid,
+                    "backward_bf16_main",
+                    &[INPUT_PACKED, GRAD_PACKED, OUTPUT_PACKED],
+                ),
+                tail: stage(
+                    device,
+                    &sigmoid,
+                    "backward_bf16_tail",
+                    &[INPUT_WORDS, GRAD_WORDS, OUTPUT_WORDS],
+                ),
                 in_place: None,
             },
             params,
@@ -143,113 +224,89 @@ impl Kernels {
         }
     }
 
-    /// Bind groups for `pass` over `len` elements at byte offset `input_offset` of
-    /// `input` and `output_offset` of `output`. The same buffer at the same offset means
-    /// in place. Offsets must meet the device's storage offset alignment and the ranges
-    /// must lie inside the buffers; no padding beyond `len` elements is needed.
+    /// Bind groups for `pass` over `len` elements: `inputs` are (buffer, byte offset)
+    /// of the input (and, for the gradient, of `dy` after `y`), `output` of the output.
+    /// The same buffer at the same offset for input and output means in place. Offsets
+    /// must meet the device's storage offset alignment and the ranges must lie inside
+    /// the buffers; no padding beyond `len` elements is needed.
     pub(crate) fn bindings(
         &self,
         device: &wgpu::Device,
         pass: Pass,
-        (input, input_offset): (&wgpu::Buffer, u64),
+        inputs: &[(&wgpu::Buffer, u64)],
         (output, output_offset): (&wgpu::Buffer, u64),
         len: u64,
     ) -> Bindings {
         let stages = self.stages(pass);
-        let in_place = input == output && input_offset == output_offset;
-        // Elements per 16-byte main-pass invocation, and bytes of the range.
-        let (per_invocation, range_bytes, (main_in, main_out, tail_in, tail_out)) = if pass.is_half() {
-            (8, len.div_ceil(2) * 4, (INPUT_PACKED, OUTPUT_PACKED, INPUT_WORDS, OUTPUT_WORDS))
-        } else {
-            (4, len * 4, (INPUT_VEC4, OUTPUT_VEC4, INPUT_SCALAR, OUTPUT_SCALAR))
-        };
+        let in_place = stages.in_place.is_some()
+            && inputs
+                .first()
+                .is_some_and(|&(buffer, offset)| buffer == output && offset == output_offset);
+        // Elements per 16-byte main-pass invocation, bytes of the range, and the binding
+        // numbers: (main, tail) for the input, dy and the output.
+        let (per_invocation, range_bytes, input_bindings, grad_bindings, output_bindings) =
+            if pass.is_half() {
+                (
+                    8,
+                    len.div_ceil(2) * 4,
+                    (INPUT_PACKED, INPUT_WORDS),
+                    (GRAD_PACKED, GRAD_WORDS),
+                    (OUTPUT_PACKED, OUTPUT_WORDS),
+                )
+            } else {
+                (
+                    4,
+                    len * 4,
+                    (INPUT_VEC4, INPUT_SCALAR),
+                    (GRAD_VEC4, GRAD_SCALAR),
+                    (OUTPUT_VEC4, OUTPUT_SCALAR),
+                )
+            };
         let main_invocations = len / per_invocation;
         let whole = main_invocations * 16;
         let tail_len = len % per_invocation;
         let tail_bytes = range_bytes - whole;
-        let group = |stage: &Stage, entries: &[(u32, &wgpu::Buffer, u64, u64)]| {
-            let mut bound: Vec<wgpu::BindGroupEntry<'_>> = entries
-                .iter()
-                .map(|&(binding, buffer, offset, size)| wgpu::BindGroupEntry {
-                    binding,
-                    resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
-                        buffer,
-                        offset,
-                        size: NonZeroU64::new(size),
-                    }),
-                })
-                .collect();
-            bound.push(wgpu::BindGroupEntry {
-                binding: PARAMS,
-                resource: self.params.as_entire_binding(),
-            });
-            device.create_bind_group(&wgpu::BindGroupDescriptor {
-                label: Some("wgpu-sigmoid.bind_group"),
-                layout: &stage.layout,
-                entries: &bound,
-            })
-        };
         // The tail binding must start at an aligned offset: it starts at the last
-        // aligned offset before the tail and ends with the range. The tail shader handles
-        // the last `length % 4` elements of its binding, which are the range's tail,
-        // because the alignment is a multiple of 16 bytes (whole vec4s; WebGPU requires at
-        // least 32).
+        // aligned offset before the tail and ends with the range. The tail shaders handle
+        // the last elements of their binding, which are the range's tail, because the
+        // alignment is a multiple of 16 bytes (whole groups; WebGPU requires at least 32).
         let tail_offset = |base: u64| {
             let tail = base + whole;
             tail - (tail - base) % self.offset_alignment
         };
         let tail_size = |base: u64| base + range_bytes - tail_offset(base);
-        let (main, tail) = match (&stages.in_place, in_place) {
-            (Some((main_stage, tail_stage)), true) => (
-                (whole > 0)
-                    .then(|| group(main_stage, &[(OUTPUT_VEC4, output, output_offset, whole)])),
-                (tail_bytes > 0).then(|| {
-                    group(
-                        tail_stage,
-                        &[(
-                            OUTPUT_SCALAR,
-                            output,
-                            tail_offset(output_offset),
-                            tail_size(output_offset),
-                        )],
-                    )
-                }),
-            ),
-            _ => (
-                (whole > 0).then(|| {
-                    group(
-                        &stages.main,
-                        &[
-                            (main_in, input, input_offset, whole),
-                            (main_out, output, output_offset, whole),
-                        ],
-                    )
-                }),
-                (tail_bytes > 0).then(|| {
-                    group(
-                        &stages.tail,
-                        &[
-                            (
-                                tail_in,
-                                input,
-                                tail_offset(input_offset),
-                                tail_size(input_offset),
-                            ),
-                            (
-                                tail_out,
-                                output,
-                                tail_offset(output_offset),
-                                tail_size(output_offset),
-                            ),
-                        ],
-                    )
-                }),
-            ),
+        // (binding numbers (main, tail), buffer, offset) of everything bound.
+        let mut bound: Vec<((u32, u32), &wgpu::Buffer, u64)> = Vec::with_capacity(3);
+        if !in_place {
+            for (&(buffer, offset), numbers) in inputs.iter().zip([input_bindings, grad_bindings]) {
+                bound.push((numbers, buffer, offset));
+            }
+        }
+        bound.push((output_bindings, output, output_offset));
+        let (main_stage, tail_stage) = match (&stages.in_place, in_place) {
+            (Some((main, tail)), true) => (main, tail),
+            _ => (&stages.main, &stages.tail),
         };
+        let main = (whole > 0).then(|| {
+            let entries: Vec<_> = bound
+                .iter()
+                .map(|&((main, _), buffer, offset)| (main, buffer, offset, whole))
+                .collect();
+            self.group(device, main_stage, &entries)
+        });
+        let tail = (tail_bytes > 0).then(|| {
+            let entries: Vec<_> = bound
+                .iter()
+                .map(|&((_, tail), buffer, offset)| {
+                    (tail, buffer, tail_offset(offset), tail_size(offset))
+                })
+                .collect();
+            self.group(device, tail_stage, &entries)
+        });
         Bindings {
             main,
             tail,
-            in_place: in_place && stages.in_place.is_some(),
+            in_place,
             main_invocations,
             tail_width: if pass.is_half() {
                 u32::try_from(tail_len).unwrap_or(1)
@@ -259,12 +316,45 @@ impl Kernels {
         }
     }
 
+    /// A bind group of `stage` binding (binding, buffer, offset, size) entries and the
+    /// `Params` uniform.
+    fn group(
+        &self,
+        device: &wgpu::Device,
+        stage: &Stage,
+        entries: &[(u32, &wgpu::Buffer, u64, u64)],
+    ) -> wgpu::BindGroup {
+        let mut bound: Vec<wgpu::BindGroupEntry<'_>> = entries
+            .iter()
+            .map(|&(binding, buffer, offset, size)| wgpu::BindGroupEntry {
+                binding,
+                resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                    buffer,
+                    offset,
+                    size: NonZeroU64::new(size),
+                }),
+            })
+            .collect();
+        bound.push(wgpu::BindGroupEntry {
+            binding: PARAMS,
+            resource: self.params.as_entire_binding(),
+        });
+        device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("wgpu-sigmoid.bind_group"),
+            layout: &stage.layout,
+            entries: &bound,
+        })
+    }
+
     fn stages(&self, pass: Pass) -> &PassStages {
         match pass {
             Pass::Sigmoid => &self.sigmoid,
             Pass::Copy => &self.copy,
             Pass::SigmoidF16 => &self.sigmoid_f16,
             Pass::SigmoidBf16 => &self.sigmoid_bf16,
+            Pass::Backward => &self.backward,
+            Pass::BackwardF16 => &self.backward_f16,
+            Pass::BackwardBf16 => &self.backward_bf16,
         }
     }
 
@@ -295,7 +385,8 @@ impl Kernels {
             _ => (&stages.main, &stages.tail),
         };
         if let Some(group) = &bindings.main {
-            let (x, y) = grid_for_invocations(bindings.main_invocations, max_workgroups_per_dimension);
+            let (x, y) =
+                grid_for_invocations(bindings.main_invocations, max_workgroups_per_dimension);
             compute.set_pipeline(&main.pipeline);
             compute.set_bind_group(0, group, &[]);
             compute.dispatch_workgroups(x, y, 1);
@@ -321,11 +412,15 @@ fn stage(
         visibility: wgpu::ShaderStages::COMPUTE,
         ty: wgpu::BindingType::Buffer {
             ty: wgpu::BufferBindingType::Storage {
-                read_only: matches!(binding, INPUT_VEC4 | INPUT_SCALAR | INPUT_PACKED | INPUT_WORDS),
+                read_only: !matches!(
+                    binding,
+                    OUTPUT_VEC4 | OUTPUT_SCALAR | OUTPUT_PACKED | OUTPUT_WORDS
+                ),
             },
             has_dynamic_offset: false,
             min_binding_size: NonZeroU64::new(match binding {
-                INPUT_VEC4 | OUTPUT_VEC4 | INPUT_PACKED | OUTPUT_PACKED => 16,
+                INPUT_VEC4 | OUTPUT_VEC4 | INPUT_PACKED | OUTPUT_PACKED | GRAD_VEC4
+                | GRAD_PACKED => 16,
                 _ => 4,
             }),
         },

@@ -46,9 +46,9 @@ pub mod verify;
 
 pub use adapter::AdapterOptions;
 pub use element::{Element, HalfFloat};
+pub use error::Error;
 /// The `half` crate, whose `f16` and `bf16` the 16-bit API takes.
 pub use half;
-pub use error::Error;
 pub use sigmoid::{Options, Sigmoid, Stats};
 pub use tensor::{GpuTensor, TENSOR_USAGES};
 pub use transfer::TransferPath;

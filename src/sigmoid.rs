@@ -5,9 +5,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use crate::element::{Element, HalfFloat};
 use crate::Error;
 use crate::adapter::{self, AdapterOptions};
+use crate::element::{Element, HalfFloat};
 use crate::kernel::{self, Kernels, Pass};
 use crate::scopes::ErrorScopes;
 use crate::transfer::{Slot, TransferPath};
@@ -93,6 +93,8 @@ pub struct Sigmoid {
     dispatch_elements: u64,
     /// Elements per piece of a host call.
     chunk_elements: u64,
+    /// The device's `min_storage_buffer_offset_alignment`, bytes.
+    offset_alignment: u64,
     pieces_in_flight: usize,
     transfer: TransferPath,
     max_workgroups_per_dimension: u32,
@@ -188,6 +190,7 @@ impl Sigmoid {
             kernels,
             dispatch_elements,
             chunk_elements: align_down(dispatch_elements.min(options.max_chunk_elements), &limits),
+            offset_alignment: u64::from(limits.min_storage_buffer_offset_alignment).max(16),
             pieces_in_flight: options.pieces_in_flight.max(1),
             transfer,
             max_workgroups_per_dimension,
@@ -297,6 +300,55 @@ impl Sigmoid {
         pollster::block_on(self.run(None, x))
     }
 
+    /// The gradient for backpropagation, `dx = dy · y · (1 − y)`, from the forward
+    /// output `y` and the upstream gradient `dy` (same length), in one fused kernel.
+    ///
+    /// Computed in `f32` as `dy * (y * (1 - y))`: at most three roundings, each of
+    /// relative error ≤ 2⁻²⁴, so for finite inputs and normal results the error is at
+    /// most 3 ULP (tested bound; usually 0 or 1). Non-finite inputs follow IEEE
+    /// arithmetic where the adapter does (WGSL does not promise it).
+    pub fn backward(&self, y: &[f32], dy: &[f32]) -> Result<Vec<f32>, Error> {
+        let mut dx = vec![0.0; y.len()];
+        self.backward_into(y, dy, &mut dx)?;
+        Ok(dx)
+    }
+
+    /// [`Sigmoid::backward`] into `dx`; all three slices must have the same length.
+    pub fn backward_into(&self, y: &[f32], dy: &[f32], dx: &mut [f32]) -> Result<(), Error> {
+        self.backward_typed(y, dy, dx)
+    }
+
+    /// [`Sigmoid::backward`] for 16-bit floats: widened exactly, computed in `f32`,
+    /// rounded once to `T` (at most 1 ULP of `T` off for normal results).
+    pub fn backward_half<T: HalfFloat>(&self, y: &[T], dy: &[T]) -> Result<Vec<T>, Error> {
+        let mut dx = vec![T::zeroed(); y.len()];
+        self.backward_typed(y, dy, &mut dx)?;
+        Ok(dx)
+    }
+
+    /// [`Sigmoid::backward_half`] into `dx`; all three slices must have the same
+    /// length.
+    pub fn backward_half_into<T: HalfFloat>(
+        &self,
+        y: &[T],
+        dy: &[T],
+        dx: &mut [T],
+    ) -> Result<(), Error> {
+        self.backward_typed(y, dy, dx)
+    }
+
+    fn backward_typed<T: Element>(&self, y: &[T], dy: &[T], dx: &mut [T]) -> Result<(), Error> {
+        for other in [dy.len(), dx.len()] {
+            if other != y.len() {
+                return Err(Error::LengthMismatch {
+                    input: y.len(),
+                    output: other,
+                });
+            }
+        }
+        pollster::block_on(self.run_pass(T::BACKWARD, Source::Two(y, dy), dx))
+    }
+
     /// Async form of [`Sigmoid::forward`]. On native backends the wait for the GPU
     /// happens inside `wgpu::Device::poll`, which blocks the calling thread.
     pub async fn forward_async(&self, x: &[f32]) -> Result<Vec<f32>, Error> {
@@ -323,6 +375,20 @@ impl Sigmoid {
 
     /// Sigmoid of `input` (or of `output` itself when `input` is `None`) into `output`.
     async fn run<T: Element>(&self, input: Option<&[T]>, output: &mut [T]) -> Result<(), Error> {
+        let source = match input {
+            Some(x) => Source::One(x),
+            None => Source::InPlace,
+        };
+        self.run_pass(T::PASS, source, output).await
+    }
+
+    /// `pass` reading `source` into `output`, through the ring.
+    async fn run_pass<T: Element>(
+        &self,
+        pass: Pass,
+        source: Source<'_, T>,
+        output: &mut [T],
+    ) -> Result<(), Error> {
         if output.is_empty() {
             return Ok(());
         }
@@ -334,7 +400,7 @@ impl Sigmoid {
             ring.slots.clear();
         }
         ring.interrupted = true;
-        let result = self.pipeline(&mut ring.slots, input, output).await;
+        let result = self.pipeline(&mut ring.slots, pass, source, output).await;
         match &result {
             Ok(()) => ring.interrupted = false,
             // Slots may be left half-way through a piece (unmapped, or with mappings
@@ -353,7 +419,8 @@ impl Sigmoid {
     async fn pipeline<T: Element>(
         &self,
         ring: &mut Vec<Option<Slot>>,
-        input: Option<&[T]>,
+        pass: Pass,
+        source: Source<'_, T>,
         output: &mut [T],
     ) -> Result<(), Error> {
         let size = size_of::<T>();
@@ -371,12 +438,13 @@ impl Sigmoid {
             }
             let start = k * piece;
             let end = output.len().min(start + piece);
-            let source = match input {
-                Some(x) => &x[start..end],
-                None => &output[start..end],
+            let sources = match source {
+                Source::InPlace => [Some(&output[start..end]), None],
+                Source::One(x) => [Some(&x[start..end]), None],
+                Source::Two(y, dy) => [Some(&y[start..end]), Some(&dy[start..end])],
             };
             let scopes = ErrorScopes::push(&self.device);
-            let submitted = self.submit_piece(entry, T::PASS, source, start * size);
+            let submitted = self.submit_piece(entry, pass, &sources, start * size);
             // A wgpu error (e.g. out of memory creating a slot) explains any failure
             // that followed from it, so it takes precedence.
             scopes.pop().await?;
@@ -391,19 +459,29 @@ impl Sigmoid {
         Ok(())
     }
 
-    /// Copies `source` (the piece starting at byte `start` of the output) into
-    /// `entry`'s slot, growing the slot first if needed, and submits its transfers and
-    /// the kernel `pass`.
+    /// Copies `sources` (one piece of each input, starting at byte `start` of the
+    /// output) into `entry`'s slot, one after the other at aligned offsets, growing the
+    /// slot first if needed, and submits its transfers and the kernel `pass`.
     fn submit_piece<T: Element>(
         &self,
         entry: &mut Option<Slot>,
         pass: Pass,
-        source: &[T],
+        sources: &[Option<&[T]>; 2],
         start: usize,
     ) -> Result<(), Error> {
-        let len = source.len() as u64;
-        let bytes: &[u8] = bytemuck::cast_slice(source);
-        let needed = bytes.len() as u64;
+        let sources: Vec<&[u8]> = sources
+            .iter()
+            .flatten()
+            .map(|s| bytemuck::cast_slice(*s))
+            .collect();
+        let Some(&first) = sources.first() else {
+            return Ok(());
+        };
+        let len = (first.len() / size_of::<T>()) as u64;
+        let piece_bytes = first.len();
+        let stride = (piece_bytes as u64).div_ceil(self.offset_alignment) * self.offset_alignment;
+        let offsets: Vec<u64> = (0..sources.len() as u64).map(|i| i * stride).collect();
+        let needed = stride * (sources.len() as u64 - 1) + piece_bytes as u64;
         let slot = match entry {
             Some(slot) if slot.capacity >= needed => slot,
             _ => {
@@ -412,7 +490,7 @@ impl Sigmoid {
                 let grown = entry
                     .take()
                     .map_or(needed, |old| (old.capacity * 2).max(needed))
-                    .min((self.chunk_elements * 4).max(needed));
+                    .min((self.chunk_elements * 4 * sources.len() as u64 + stride).max(needed));
                 let slot = Slot::new(&self.device, self.transfer, grown);
                 self.counters
                     .buffers_created
@@ -420,11 +498,17 @@ impl Sigmoid {
                 entry.insert(slot)
             }
         };
-        slot.upload(bytes)?;
+        let uploads: Vec<(u64, &[u8])> = offsets
+            .iter()
+            .copied()
+            .zip(sources.iter().copied())
+            .collect();
+        slot.upload(&uploads)?;
         let bindings = slot.bindings(pass, len, |input, output| {
+            let inputs: Vec<(&wgpu::Buffer, u64)> = offsets.iter().map(|&o| (input, o)).collect();
             let made = self
                 .kernels
-                .bindings(&self.device, pass, (input, 0), (output, 0), len);
+                .bindings(&self.device, pass, &inputs, (output, 0), len);
             self.counters
                 .bind_groups_created
                 .fetch_add(made.count(), Ordering::Relaxed);
@@ -435,29 +519,29 @@ impl Sigmoid {
             .create_command_encoder(&wgpu::CommandEncoderDescriptor {
                 label: Some("wgpu-sigmoid.forward"),
             });
-        slot.record_copies(&mut encoder, bytes.len(), true);
+        slot.record_copies(&mut encoder, needed as usize, true);
         self.kernels.record(
             &mut encoder,
             pass,
             &bindings,
             self.max_workgroups_per_dimension,
         );
-        slot.record_copies(&mut encoder, bytes.len(), false);
+        slot.record_copies(&mut encoder, piece_bytes, false);
         let submission = self.queue.submit([encoder.finish()]);
         self.counters.submissions.fetch_add(1, Ordering::Relaxed);
-        slot.submitted(submission, start, bytes.len());
+        slot.submitted(submission, start, piece_bytes);
         Ok(())
     }
 
-    /// Records `pass` over `len` elements of `input` and `output` (buffer, byte offset;
-    /// the same range for in place) as one compute pass, in as many dispatches as the
-    /// binding limit needs, with optional timestamps around the pass. Offsets must meet
-    /// the storage offset alignment; the caller has checked the ranges.
+    /// Records `pass` over `len` elements of `inputs` and `output` (buffer, byte
+    /// offset; the same range for in place) as one compute pass, in as many dispatches
+    /// as the binding limit needs, with optional timestamps around the pass. Offsets
+    /// must meet the storage offset alignment; the caller has checked the ranges.
     pub(crate) fn record_range(
         &self,
         encoder: &mut wgpu::CommandEncoder,
         pass: Pass,
-        (input, input_offset): (&wgpu::Buffer, u64),
+        inputs: &[(&wgpu::Buffer, u64)],
         (output, output_offset): (&wgpu::Buffer, u64),
         len: u64,
         timestamp_writes: Option<wgpu::ComputePassTimestampWrites<'_>>,
@@ -466,10 +550,14 @@ impl Sigmoid {
         let mut first = 0;
         while first < len {
             let n = self.dispatch_elements.min(len - first);
+            let shifted: Vec<(&wgpu::Buffer, u64)> = inputs
+                .iter()
+                .map(|&(buffer, offset)| (buffer, offset + first * 4))
+                .collect();
             let bindings = self.kernels.bindings(
                 &self.device,
                 pass,
-                (input, input_offset + first * 4),
+                &shifted,
                 (output, output_offset + first * 4),
                 n,
             );
@@ -551,6 +639,14 @@ impl Sigmoid {
         let _ = pollster::block_on(scopes.pop());
         lost
     }
+}
+
+/// What a host call reads: the output itself, one input, or y and dy (the gradient).
+#[derive(Clone, Copy)]
+enum Source<'a, T> {
+    InPlace,
+    One(&'a [T]),
+    Two(&'a [T], &'a [T]),
 }
 
 /// The transfer slots of an instance.

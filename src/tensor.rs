@@ -193,6 +193,52 @@ impl Sigmoid {
         })
     }
 
+    /// Submits the gradient `dx = dy · y · (1 − y)` of three tensors of the same length
+    /// (as [`Sigmoid::backward`]) and returns without waiting.
+    pub fn backward_tensor(
+        &self,
+        y: &GpuTensor,
+        dy: &GpuTensor,
+        dx: &GpuTensor,
+    ) -> Result<(), Error> {
+        self.submit(|encoder| self.encode_backward(encoder, y, dy, dx))
+    }
+
+    /// Records the gradient of three tensors into `encoder`. `dx` must be a tensor of
+    /// its own: WebGPU forbids reading and writing one buffer in a dispatch.
+    pub fn encode_backward(
+        &self,
+        encoder: &mut wgpu::CommandEncoder,
+        y: &GpuTensor,
+        dy: &GpuTensor,
+        dx: &GpuTensor,
+    ) -> Result<(), Error> {
+        let len = usize::try_from(y.len).unwrap_or(usize::MAX);
+        check_lengths(len, dy.len)?;
+        check_lengths(len, dx.len)?;
+        if dx.buffer == y.buffer || dx.buffer == dy.buffer {
+            return Err(Error::InvalidArgument(
+                "dx must not be y or dy: WebGPU forbids reading and writing one buffer in a \
+                 dispatch"
+                    .into(),
+            ));
+        }
+        if y.len == 0 {
+            return Ok(());
+        }
+        self.scoped(|| {
+            self.record_range(
+                encoder,
+                Pass::Backward,
+                &[(&y.buffer, 0), (&dy.buffer, 0)],
+                (&dx.buffer, 0),
+                y.len,
+                None,
+            );
+            Ok(())
+        })
+    }
+
     /// Records `output = sigmoid(input)` for two tensors of the same length (the same
     /// tensor for in place) into `encoder`; nothing runs until you submit it.
     pub fn encode_tensors(
@@ -248,7 +294,7 @@ impl Sigmoid {
             self.record_range(
                 encoder,
                 Pass::Sigmoid,
-                (input, input_offset),
+                &[(input, input_offset)],
                 (output, output_offset),
                 elements,
                 None,

@@ -176,15 +176,25 @@ impl Slot {
         group
     }
 
-    /// Copies `source` into the start of the host-writable buffer and unmaps it. The
-    /// buffer must be mapped: new, or its previous piece [finished](Slot::finish).
-    pub(crate) fn upload(&mut self, source: &[u8]) -> Result<(), Error> {
+    /// Copies each (offset, bytes) of `sources` into the host-writable buffer and
+    /// unmaps it. The buffer must be mapped: new, or its previous piece
+    /// [finished](Slot::finish).
+    pub(crate) fn upload(&mut self, sources: &[(u64, &[u8])]) -> Result<(), Error> {
         let buffer = self.host_writable();
+        let end = sources
+            .iter()
+            .map(|&(offset, bytes)| offset as usize + bytes.len())
+            .max()
+            .unwrap_or(0);
         {
             let mut view = buffer
-                .get_mapped_range_mut(0..whole_words(source.len()))
+                .get_mapped_range_mut(0..whole_words(end))
                 .map_err(|e| Error::Map(e.to_string()))?;
-            view.slice(..source.len()).copy_from_slice(source);
+            for &(offset, bytes) in sources {
+                let offset = offset as usize;
+                view.slice(offset..offset + bytes.len())
+                    .copy_from_slice(bytes);
+            }
         }
         buffer.unmap();
         Ok(())

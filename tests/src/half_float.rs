@@ -11,7 +11,11 @@ use super::common::{gpu, gpu_with};
 /// A 16-bit float's bits as an ordered integer (for ULP distances).
 fn ordered(bits: u16) -> i32 {
     let magnitude = i32::from(bits & 0x7fff);
-    if bits & 0x8000 != 0 { -magnitude } else { magnitude }
+    if bits & 0x8000 != 0 {
+        -magnitude
+    } else {
+        magnitude
+    }
 }
 
 struct Outcome {
@@ -28,7 +32,10 @@ fn check_all_patterns(
     is_nan: impl Fn(u16) -> bool,
     quiet_bit: u16,
 ) -> Outcome {
-    let mut outcome = Outcome { exact: 0, finite: 0 };
+    let mut outcome = Outcome {
+        exact: 0,
+        finite: 0,
+    };
     for (input, &output) in (0..=u16::MAX).zip(results) {
         if is_nan(input) {
             assert_eq!(output, input | quiet_bit, "{name}: NaN {input:#06x}");

@@ -1,4 +1,5 @@
 mod accuracy;
+mod backward;
 mod cli;
 mod common;
 mod gpu;

@@ -59,6 +59,12 @@ fn shaders_have_the_entry_points_the_host_uses() {
                 "sigmoid_bf16_main",
                 "sigmoid_f16_tail",
                 "sigmoid_bf16_tail",
+                "backward_main",
+                "backward_tail",
+                "backward_f16_main",
+                "backward_bf16_main",
+                "backward_f16_tail",
+                "backward_bf16_tail",
             ][..],
         ),
         (
