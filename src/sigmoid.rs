@@ -472,7 +472,7 @@ impl Sigmoid {
         let sources: Vec<&[u8]> = sources
             .iter()
             .flatten()
-            .map(|s| bytemuck::cast_slice(*s))
+            .map(|s| bytemuck::cast_slice(s))
             .collect();
         let Some(&first) = sources.first() else {
             return Ok(());
