@@ -29,11 +29,19 @@ pub enum Measurement {
     HostMemcpy,
     /// [`crate::cpu::sigmoid`] on one thread.
     CpuReference,
+    /// The `f16` kernel on device-resident buffers.
+    KernelF16,
+    /// The `bf16` kernel on device-resident buffers.
+    KernelBf16,
+    /// [`Sigmoid::forward_half_into`] on `f16`.
+    ForwardIntoF16,
+    /// [`Sigmoid::forward_half_into`] on `bf16`.
+    ForwardIntoBf16,
 }
 
 impl Measurement {
     /// Every measurement, in the order the table lists them.
-    pub const ALL: [Measurement; 7] = [
+    pub const ALL: [Measurement; 11] = [
         Measurement::SigmoidKernel,
         Measurement::CopyKernel,
         Measurement::CopyBuffer,
@@ -41,7 +49,23 @@ impl Measurement {
         Measurement::ForwardInto,
         Measurement::HostMemcpy,
         Measurement::CpuReference,
+        Measurement::KernelF16,
+        Measurement::KernelBf16,
+        Measurement::ForwardIntoF16,
+        Measurement::ForwardIntoBf16,
     ];
+
+    /// Bytes each element moves (read plus written).
+    #[must_use]
+    pub fn bytes_per_element(self) -> u64 {
+        match self {
+            Measurement::KernelF16
+            | Measurement::KernelBf16
+            | Measurement::ForwardIntoF16
+            | Measurement::ForwardIntoBf16 => 4,
+            _ => 8,
+        }
+    }
 
     /// The row's name in the table.
     #[must_use]
@@ -54,6 +78,10 @@ impl Measurement {
             Measurement::ForwardInto => "forward_into (end to end)",
             Measurement::HostMemcpy => "host memcpy",
             Measurement::CpuReference => "CPU reference (1 thread)",
+            Measurement::KernelF16 => "f16 kernel",
+            Measurement::KernelBf16 => "bf16 kernel",
+            Measurement::ForwardIntoF16 => "forward_half_into f16 (end to end)",
+            Measurement::ForwardIntoBf16 => "forward_half_into bf16 (end to end)",
         }
     }
 }
@@ -87,6 +115,10 @@ pub struct Harness<'s> {
     elements: u64,
     host: Vec<f32>,
     out: Vec<f32>,
+    host_f16: Vec<half::f16>,
+    out_f16: Vec<half::f16>,
+    host_bf16: Vec<half::bf16>,
+    out_bf16: Vec<half::bf16>,
     input: wgpu::Buffer,
     output: wgpu::Buffer,
     timestamps: Option<Timestamps>,
@@ -118,8 +150,14 @@ impl<'s> Harness<'s> {
         sigmoid
             .queue()
             .write_buffer(&input, 0, bytemuck::cast_slice(&host));
+        let host_f16: Vec<half::f16> = host.iter().map(|&x| half::f16::from_f32(x)).collect();
+        let host_bf16: Vec<half::bf16> = host.iter().map(|&x| half::bf16::from_f32(x)).collect();
         let mut harness = Harness {
             out: vec![0.0; host.len()],
+            out_f16: vec![half::f16::ZERO; host.len()],
+            out_bf16: vec![half::bf16::ZERO; host.len()],
+            host_f16,
+            host_bf16,
             host,
             elements,
             input,
@@ -143,6 +181,16 @@ impl<'s> Harness<'s> {
         match measurement {
             Measurement::SigmoidKernel => self.time_kernel(Pass::Sigmoid),
             Measurement::CopyKernel => self.time_kernel(Pass::Copy),
+            Measurement::KernelF16 => self.time_kernel(Pass::SigmoidF16),
+            Measurement::KernelBf16 => self.time_kernel(Pass::SigmoidBf16),
+            Measurement::ForwardIntoF16 => host_clock(&mut || {
+                self.sigmoid
+                    .forward_half_into(&self.host_f16, &mut self.out_f16)
+            }),
+            Measurement::ForwardIntoBf16 => host_clock(&mut || {
+                self.sigmoid
+                    .forward_half_into(&self.host_bf16, &mut self.out_bf16)
+            }),
             Measurement::CopyBuffer => self.time_copy_buffer(),
             Measurement::Forward => host_clock(&mut || {
                 std::hint::black_box(self.sigmoid.forward(&self.host)?);
@@ -443,7 +491,7 @@ pub fn run_with_progress(
                 timing,
                 median_ms: seconds * 1e3,
                 melem_per_s: elements as f64 / seconds / 1e6,
-                gb_per_s: elements as f64 * 8.0 / seconds / 1e9,
+                gb_per_s: (elements * measurement.bytes_per_element()) as f64 / seconds / 1e9,
                 speed_vs_copy_kernel: copy / seconds,
                 speed_vs_sigmoid_kernel: kernel / seconds,
             })

@@ -33,6 +33,12 @@ pub enum Pass {
 }
 
 impl Pass {
+    /// Bytes per element.
+    #[must_use]
+    pub fn element_bytes(self) -> u64 {
+        if self.is_half() { 2 } else { 4 }
+    }
+
     /// Whether the pass works on 16-bit elements, packed two per word.
     fn is_half(self) -> bool {
         matches!(

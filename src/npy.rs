@@ -1,5 +1,6 @@
-//! Reading and writing NumPy `.npy` files of little-endian `f32` (`<f4`) and `f16`
-//! (`<f2`) in C order, whole or streamed in blocks.
+//! Reading and writing NumPy `.npy` files of little-endian `f32` (`<f4`), `f16`
+//! (`<f2`) and bfloat16 bits (`<u2`, numpy having no bfloat16 dtype) in C order, whole
+//! or streamed in blocks.
 //!
 //! Only what the command-line tool needs, with a precise error for everything else.
 //! Nothing is allocated from what a header claims: a shape of 2⁶⁰ elements costs
@@ -29,7 +30,7 @@ pub enum NpyError {
     BadHeader(String),
     /// A dtype other than little-endian `f32` or `f16`.
     #[error(
-        "unsupported dtype '{0}': only little-endian float32 ('<f4') and float16 ('<f2') are supported"
+        "unsupported dtype '{0}': only little-endian float32 ('<f4'), float16 ('<f2') and bfloat16 bits as uint16 ('<u2') are supported"
     )]
     UnsupportedDtype(String),
     /// Data stored in Fortran (column-major) order.
@@ -58,6 +59,9 @@ pub enum Dtype {
     F32,
     /// Little-endian IEEE binary16, `<f2`.
     F16,
+    /// bfloat16 bits stored as little-endian `uint16`, `<u2`: numpy has no bfloat16
+    /// dtype, so this is how bfloat16 arrays are exchanged (e.g. `x.view(np.uint16)`).
+    Bf16,
 }
 
 impl Dtype {
@@ -67,6 +71,7 @@ impl Dtype {
         match descr {
             "<f4" => Some(Dtype::F32),
             "<f2" => Some(Dtype::F16),
+            "<u2" => Some(Dtype::Bf16),
             _ => None,
         }
     }
@@ -77,6 +82,7 @@ impl Dtype {
         match self {
             Dtype::F32 => "<f4",
             Dtype::F16 => "<f2",
+            Dtype::Bf16 => "<u2",
         }
     }
 
@@ -85,7 +91,7 @@ impl Dtype {
     pub fn size(self) -> u64 {
         match self {
             Dtype::F32 => 4,
-            Dtype::F16 => 2,
+            Dtype::F16 | Dtype::Bf16 => 2,
         }
     }
 }
@@ -95,6 +101,7 @@ impl std::fmt::Display for Dtype {
         f.write_str(match self {
             Dtype::F32 => "float32",
             Dtype::F16 => "float16",
+            Dtype::Bf16 => "bfloat16",
         })
     }
 }
@@ -283,12 +290,16 @@ impl<R: Read> DataReader<R> {
                     }
                 }
             }
-            Dtype::F16 => {
+            Dtype::F16 | Dtype::Bf16 => {
                 self.scratch.resize(out.len() * 2, 0);
                 let got = read_fully(&mut self.reader, &mut self.scratch)?;
                 self.count(got, out.len() * 2)?;
+                let widen = match self.dtype {
+                    Dtype::Bf16 => |b: [u8; 2]| half::bf16::from_le_bytes(b).to_f32(),
+                    _ => |b: [u8; 2]| half::f16::from_le_bytes(b).to_f32(),
+                };
                 for (x, b) in out.iter_mut().zip(self.scratch.chunks_exact(2)) {
-                    *x = half::f16::from_le_bytes([b[0], b[1]]).to_f32();
+                    *x = widen([b[0], b[1]]);
                 }
             }
         }
@@ -431,6 +442,14 @@ impl DataWriter {
                 self.scratch.extend(
                     data.iter()
                         .flat_map(|&x| half::f16::from_f32(x).to_le_bytes()),
+                );
+                writer.write_all(&self.scratch)?;
+            }
+            Dtype::Bf16 => {
+                self.scratch.clear();
+                self.scratch.extend(
+                    data.iter()
+                        .flat_map(|&x| half::bf16::from_f32(x).to_le_bytes()),
                 );
                 writer.write_all(&self.scratch)?;
             }

@@ -547,18 +547,22 @@ impl Sigmoid {
         timestamp_writes: Option<wgpu::ComputePassTimestampWrites<'_>>,
     ) {
         let mut compute = kernel::begin_pass(encoder, timestamp_writes);
+        let size = pass.element_bytes();
+        // Every dispatch but the last starts the next at an aligned offset.
+        let unit = (self.offset_alignment / size).max(1);
+        let step = (self.dispatch_elements / unit * unit).max(unit);
         let mut first = 0;
         while first < len {
-            let n = self.dispatch_elements.min(len - first);
+            let n = step.min(len - first);
             let shifted: Vec<(&wgpu::Buffer, u64)> = inputs
                 .iter()
-                .map(|&(buffer, offset)| (buffer, offset + first * 4))
+                .map(|&(buffer, offset)| (buffer, offset + first * size))
                 .collect();
             let bindings = self.kernels.bindings(
                 &self.device,
                 pass,
                 &shifted,
-                (output, output_offset + first * 4),
+                (output, output_offset + first * size),
                 n,
             );
             self.kernels.dispatch(

@@ -42,7 +42,7 @@ impl StreamOptions {
         let block = self.block_elements as u64;
         let conversion = match dtype {
             Dtype::F32 => 0,
-            Dtype::F16 => 2 * block * 2,
+            Dtype::F16 | Dtype::Bf16 => 2 * block * 2,
         };
         self.blocks.max(3) as u64 * block * 4 + conversion + 4 * block * 4
     }

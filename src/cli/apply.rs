@@ -33,6 +33,7 @@ pub fn apply(
     input: &Path,
     output: &Path,
     quiet: bool,
+    bf16: bool,
 ) -> Result<(), CliError> {
     let io_error = |path: &Path| {
         let path = path.to_path_buf();
@@ -69,6 +70,24 @@ pub fn apply(
         },
     );
     let header = npy::read_header(&mut reader).map_err(npy_error(input))?;
+    // numpy has no bfloat16: `<u2` carries its bits, and only with --bf16, so that
+    // ordinary uint16 data is never taken for floats by accident.
+    match (header.dtype(), bf16) {
+        (Some(npy::Dtype::Bf16), false) => {
+            return Err(CliError::Usage(format!(
+                "{}: uint16 data ('<u2'); if it holds bfloat16 bits, pass --bf16",
+                input.display()
+            )));
+        }
+        (Some(dtype), true) if dtype != npy::Dtype::Bf16 => {
+            return Err(CliError::Usage(format!(
+                "{}: --bf16 expects bfloat16 bits as uint16 ('<u2'), found '{}'",
+                input.display(),
+                dtype.descr()
+            )));
+        }
+        _ => {}
+    }
     if let Some(bytes) = file_bytes {
         header.check_file_length(bytes).map_err(npy_error(input))?;
     }

@@ -43,6 +43,10 @@ enum Command {
         /// Elements per block (and per GPU piece); memory use scales with it.
         #[arg(long, default_value_t = Options::default().max_chunk_elements)]
         chunk_elements: u64,
+        /// The input is bfloat16 bits stored as uint16 ('<u2', e.g. `x.view(np.uint16)`;
+        /// numpy has no bfloat16 dtype); the output is written the same way.
+        #[arg(long)]
+        bf16: bool,
     },
     /// List every adapter with its backend, type, driver and the limits that matter.
     Info,
@@ -177,6 +181,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
             output,
             quiet,
             chunk_elements,
+            bf16,
         } => apply::apply(
             || {
                 open_with(Options {
@@ -187,6 +192,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
             &input,
             &output,
             quiet,
+            bf16,
         ),
         Command::Info => {
             info(adapter_options.backends.unwrap_or(wgpu::Backends::all()));

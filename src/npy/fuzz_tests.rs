@@ -115,7 +115,7 @@ fn read_checked(bytes: &[u8]) -> Result<super::Array, NpyError> {
 
 fn valid_file() -> impl Strategy<Value = Vec<u8>> {
     (
-        prop_oneof![Just(Dtype::F32), Just(Dtype::F16)],
+        prop_oneof![Just(Dtype::F32), Just(Dtype::F16), Just(Dtype::Bf16)],
         proptest::collection::vec(0u64..6, 0..4),
     )
         .prop_flat_map(|(dtype, shape)| {
@@ -177,7 +177,7 @@ proptest! {
     #[test]
     fn lying_shapes_fail_without_allocating_for_them(
         dims in proptest::collection::vec(any::<u64>(), 1..4),
-        descr in prop_oneof![Just("<f4"), Just("<f2")],
+        descr in prop_oneof![Just("<f4"), Just("<f2"), Just("<u2")],
         body in proptest::collection::vec(any::<u8>(), 0..64),
     ) {
         let shape = dims.iter().map(u64::to_string).collect::<Vec<_>>().join(", ");

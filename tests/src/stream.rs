@@ -150,6 +150,58 @@ fn apply_float16_meets_its_contract_over_all_65536_inputs() {
 }
 
 #[test]
+fn apply_bfloat16_as_uint16_with_the_flag() {
+    let Some(sigmoid) = gpu() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let (input, output) = (dir.path().join("in.npy"), dir.path().join("out.npy"));
+    let all: Vec<half::bf16> = (0..=u16::MAX).map(half::bf16::from_bits).collect();
+    let mut file = numpy_header("<u2", false, "(65536,)");
+    file.extend(all.iter().flat_map(|x| x.to_le_bytes()));
+    std::fs::write(&input, &file).unwrap();
+
+    // Without --bf16, uint16 data is refused rather than taken for floats.
+    let refused = run(&["apply", path_str(&input), path_str(&output)]);
+    assert!(!refused.status.success());
+    assert!(
+        error_line(&refused).contains("pass --bf16"),
+        "{}",
+        stderr(&refused)
+    );
+    assert!(!output.exists());
+
+    let result = run(&["apply", "--bf16", "-q", path_str(&input), path_str(&output)]);
+    assert!(result.status.success(), "{}", stderr(&result));
+    let bytes = std::fs::read(&output).unwrap();
+    let header = npy::read_header(&mut bytes.as_slice()).unwrap();
+    assert_eq!(header.descr, "<u2");
+    let results: Vec<half::bf16> = bytes[header.header_bytes as usize..]
+        .chunks_exact(2)
+        .map(|b| half::bf16::from_le_bytes([b[0], b[1]]))
+        .collect();
+    // The host's rounding of the f32 kernel equals the bf16 kernel's (NaNs aside).
+    let on_gpu = sigmoid.forward_half(&all).unwrap();
+    for (i, (a, b)) in results.iter().zip(&on_gpu).enumerate() {
+        if all[i].is_nan() {
+            assert!(a.is_nan(), "pattern {i:#06x}");
+        } else {
+            assert_eq!(a.to_bits(), b.to_bits(), "pattern {i:#06x}");
+        }
+    }
+
+    // --bf16 on a float32 file is a usage error.
+    let mut f32_file = numpy_header("<f4", false, "(1,)");
+    f32_file.extend(f32_bytes(&[1.0]));
+    std::fs::write(&input, &f32_file).unwrap();
+    let wrong = run(&["apply", "--bf16", path_str(&input), path_str(&output)]);
+    assert!(!wrong.status.success());
+    assert!(
+        error_line(&wrong).contains("--bf16 expects"),
+        "{}",
+        stderr(&wrong)
+    );
+}
+
+#[test]
 fn apply_reads_stdin_and_writes_stdout() {
     let Some(_) = gpu() else { return };
     let dir = tempfile::tempdir().unwrap();
