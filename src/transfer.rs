@@ -283,19 +283,6 @@ fn whole_words(bytes: usize) -> u64 {
     (bytes as u64).div_ceil(4) * 4
 }
 
-/// Copies native-endian `f32` bytes into `out`, whatever the alignment of `bytes`
-/// (wgpu does not document one for mapped ranges, so a misaligned one must not panic).
-pub(crate) fn copy_to_f32(bytes: &[u8], out: &mut [f32]) {
-    match bytemuck::try_cast_slice::<u8, f32>(bytes) {
-        Ok(floats) => out.copy_from_slice(floats),
-        Err(_) => {
-            for (y, b) in out.iter_mut().zip(bytes.chunks_exact(4)) {
-                *y = f32::from_ne_bytes([b[0], b[1], b[2], b[3]]);
-            }
-        }
-    }
-}
-
 /// Asks for `buffer`'s first `bytes` to be mapped once the GPU is done with it.
 pub(crate) fn request_map(buffer: &wgpu::Buffer, mode: wgpu::MapMode, bytes: u64) -> MapReceiver {
     let (sender, receiver) = oneshot_channel();
@@ -330,20 +317,5 @@ pub(crate) fn wait(
         Err(e @ wgpu::PollError::WrongSubmissionIndex(..)) => Err(Error::DeviceLost(format!(
             "the queue rejected the submission ({e})"
         ))),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn copies_from_misaligned_bytes() {
-        let values = [1.5f32, -2.0, f32::MIN_POSITIVE];
-        let mut bytes = vec![0u8];
-        bytes.extend(values.iter().flat_map(|x| x.to_ne_bytes()));
-        let mut out = [0.0f32; 3];
-        super::copy_to_f32(&bytes[1..], &mut out);
-        assert_eq!(out, values);
-        super::copy_to_f32(bytemuck::cast_slice(&values), &mut out);
-        assert_eq!(out, values);
     }
 }

@@ -35,6 +35,85 @@ fn tensors_match_the_host_api() {
 }
 
 #[test]
+fn sixteen_bit_tensors_match_the_host_api() {
+    let Some(sigmoid) = gpu() else { return };
+    // Odd lengths: the last word holds one element and a padding half.
+    for len in [1usize, 7, 65_535] {
+        let x: Vec<half::f16> = (0..len as u16)
+            .map(|i| half::f16::from_bits(i.wrapping_mul(40_503)))
+            .collect();
+        let input = sigmoid.upload_half(&x).unwrap();
+        let output = sigmoid.zeros_half::<half::f16>(len as u64).unwrap();
+        sigmoid.forward_tensor(&input, &output).unwrap();
+        let on_device = sigmoid.download(&output).unwrap();
+        let on_host = sigmoid.forward_half(&x).unwrap();
+        let b = |v: &[half::f16]| v.iter().map(|h| h.to_bits()).collect::<Vec<_>>();
+        assert_eq!(b(&on_device), b(&on_host), "f16 len {len}");
+        assert_eq!(
+            b(&sigmoid.download(&input).unwrap()),
+            b(&x),
+            "input changed"
+        );
+
+        let xb: Vec<half::bf16> = x
+            .iter()
+            .map(|h| half::bf16::from_bits(h.to_bits()))
+            .collect();
+        let input = sigmoid.upload_half(&xb).unwrap();
+        let output = sigmoid.zeros_half::<half::bf16>(len as u64).unwrap();
+        sigmoid.forward_tensor(&input, &output).unwrap();
+        let bb = |v: &[half::bf16]| v.iter().map(|h| h.to_bits()).collect::<Vec<_>>();
+        assert_eq!(
+            bb(&sigmoid.download(&output).unwrap()),
+            bb(&sigmoid.forward_half(&xb).unwrap()),
+            "bf16 len {len}"
+        );
+
+        // The gradient on 16-bit tensors.
+        let y = on_host;
+        let dy: Vec<half::f16> = vec![half::f16::from_f32(-1.5); len];
+        let (ty, tdy) = (
+            sigmoid.upload_half(&y).unwrap(),
+            sigmoid.upload_half(&dy).unwrap(),
+        );
+        let tdx = sigmoid.zeros_half::<half::f16>(len as u64).unwrap();
+        sigmoid.backward_tensor(&ty, &tdy, &tdx).unwrap();
+        assert_eq!(
+            b(&sigmoid.download(&tdx).unwrap()),
+            b(&sigmoid.backward_half(&y, &dy).unwrap()),
+            "f16 gradient len {len}"
+        );
+    }
+    // encode_half on an odd count in a caller's buffer leaves the next element alone.
+    let input = sigmoid
+        .upload_half(&[half::f16::from_f32(2.0); 16])
+        .unwrap();
+    let sentinel = half::f16::from_f32(-7.0);
+    let output = sigmoid.upload_half(&[sentinel; 16]).unwrap();
+    let mut encoder = sigmoid
+        .device()
+        .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None });
+    sigmoid
+        .encode_half::<half::f16>(&mut encoder, input.buffer(), 0, output.buffer(), 0, 7)
+        .unwrap();
+    sigmoid.queue().submit([encoder.finish()]);
+    let after = sigmoid.download(&output).unwrap();
+    let expected = sigmoid.forward_half(&[half::f16::from_f32(2.0)]).unwrap()[0];
+    assert!(after[..7].iter().all(|&v| v == expected), "{after:?}");
+    assert!(after[7..].iter().all(|&v| v == sentinel), "{after:?}");
+
+    // No in-place 16-bit kernel: a typed error, not a wgpu panic.
+    let t = sigmoid.upload_half(&[half::f16::ONE; 4]).unwrap();
+    let mut encoder = sigmoid
+        .device()
+        .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None });
+    assert!(matches!(
+        sigmoid.encode_tensors(&mut encoder, &t, &t),
+        Err(Error::InvalidArgument(_))
+    ));
+}
+
+#[test]
 fn many_operations_in_one_submission() {
     // An instance of its own: the submission count below must not see other tests.
     let Some(Ok(sigmoid)) = gpu_with(Options::default()) else {
