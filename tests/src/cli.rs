@@ -35,6 +35,13 @@ pub fn error_line(output: &Output) -> String {
     lines[0].clone()
 }
 
+/// Asserts that the command failed with one `error:` line containing `message`.
+pub fn assert_fails_with(output: &Output, message: &str) {
+    assert!(!output.status.success(), "succeeded: {}", stderr(output));
+    let line = error_line(output);
+    assert!(line.contains(message), "expected `{message}` in: {line}");
+}
+
 /// Files in `dir` other than `keep`: a failed `apply` must leave none behind.
 pub fn leftovers(dir: &Path, keep: &[&str]) -> Vec<String> {
     std::fs::read_dir(dir)
@@ -57,6 +64,15 @@ pub fn numpy_header(descr: &str, fortran: bool, shape: &str) -> Vec<u8> {
     bytes.resize(total - 1, b' ');
     bytes.push(b'\n');
     bytes
+}
+
+/// Writes a float32 `.npy` of `shape` (a Python tuple) holding `data` to `path`, and
+/// returns its bytes.
+pub fn write_f32_npy(path: &Path, shape: &str, data: &[f32]) -> Vec<u8> {
+    let mut file = numpy_header("<f4", false, shape);
+    file.extend(f32_bytes(data));
+    std::fs::write(path, &file).unwrap();
+    file
 }
 
 pub fn f32_bytes(data: &[f32]) -> Vec<u8> {
@@ -191,8 +207,7 @@ fn apply_rejects_bad_files_without_leaving_output() {
         "/nonexistent/in.npy",
         dir.path().join("o.npy").to_str().unwrap(),
     ]);
-    assert!(!missing.status.success());
-    assert!(error_line(&missing).contains("/nonexistent/in.npy"));
+    assert_fails_with(&missing, "/nonexistent/in.npy");
 }
 
 #[test]
@@ -203,8 +218,7 @@ fn apply_refuses_to_overwrite_its_input() {
     file.extend(f32_bytes(&[1.0, 2.0]));
     std::fs::write(&input, &file).unwrap();
     let result = run(&["apply", input.to_str().unwrap(), input.to_str().unwrap()]);
-    assert!(!result.status.success());
-    assert!(error_line(&result).contains("same file"));
+    assert_fails_with(&result, "same file");
     assert_eq!(std::fs::read(&input).unwrap(), file);
 }
 

@@ -9,7 +9,9 @@ use std::process::{Command, Output, Stdio};
 use wgpu_sigmoid::npy::{self, DataReader, DataWriter, Dtype};
 use wgpu_sigmoid::{cpu, verify};
 
-use super::cli::{error_line, f32_bytes, leftovers, numpy_header, run, stderr};
+use super::cli::{
+    assert_fails_with, error_line, leftovers, numpy_header, run, stderr, write_f32_npy,
+};
 use super::common::{assert_matches_reference, gpu, test_data};
 
 /// Peak resident memory `apply` promises with its default block size (README).
@@ -36,9 +38,7 @@ fn apply_streams_many_blocks_with_a_ragged_tail() {
     // 3 × 13 669 = 41 007 elements: 10 blocks of 4 096 and a tail of 47, not a
     // multiple of 4 either.
     let data = test_data(3 * 13_669, 21);
-    let mut file = numpy_header("<f4", false, "(3, 13669)");
-    file.extend(f32_bytes(&data));
-    std::fs::write(&input, &file).unwrap();
+    let file = write_f32_npy(&input, "(3, 13669)", &data);
 
     let result = run(&[
         "apply",
@@ -161,12 +161,7 @@ fn apply_bfloat16_as_uint16_with_the_flag() {
 
     // Without --bf16, uint16 data is refused rather than taken for floats.
     let refused = run(&["apply", path_str(&input), path_str(&output)]);
-    assert!(!refused.status.success());
-    assert!(
-        error_line(&refused).contains("pass --bf16"),
-        "{}",
-        stderr(&refused)
-    );
+    assert_fails_with(&refused, "pass --bf16");
     assert!(!output.exists());
 
     let result = run(&["apply", "--bf16", "-q", path_str(&input), path_str(&output)]);
@@ -189,16 +184,9 @@ fn apply_bfloat16_as_uint16_with_the_flag() {
     }
 
     // --bf16 on a float32 file is a usage error.
-    let mut f32_file = numpy_header("<f4", false, "(1,)");
-    f32_file.extend(f32_bytes(&[1.0]));
-    std::fs::write(&input, &f32_file).unwrap();
+    write_f32_npy(&input, "(1,)", &[1.0]);
     let wrong = run(&["apply", "--bf16", path_str(&input), path_str(&output)]);
-    assert!(!wrong.status.success());
-    assert!(
-        error_line(&wrong).contains("--bf16 expects"),
-        "{}",
-        stderr(&wrong)
-    );
+    assert_fails_with(&wrong, "--bf16 expects");
 }
 
 #[test]
@@ -207,9 +195,7 @@ fn apply_reads_stdin_and_writes_stdout() {
     let dir = tempfile::tempdir().unwrap();
     let (input, output) = (dir.path().join("in.npy"), dir.path().join("out.npy"));
     let data = test_data(10_003, 22);
-    let mut file = numpy_header("<f4", false, "(10003,)");
-    file.extend(f32_bytes(&data));
-    std::fs::write(&input, &file).unwrap();
+    let file = write_f32_npy(&input, "(10003,)", &data);
     let to_file = run(&["apply", "-q", path_str(&input), path_str(&output)]);
     assert!(to_file.status.success(), "{}", stderr(&to_file));
 
@@ -227,12 +213,7 @@ fn apply_reads_stdin_and_writes_stdout() {
         &["apply", "-", "-"],
         Stdio::from(std::fs::File::open(&truncated).unwrap()),
     );
-    assert!(!result.status.success());
-    assert!(
-        error_line(&result).contains("truncated"),
-        "{}",
-        stderr(&result)
-    );
+    assert_fails_with(&result, "truncated");
 }
 
 #[test]
@@ -240,9 +221,7 @@ fn apply_reports_an_unwritable_output_directory() {
     let Some(_) = gpu() else { return };
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("in.npy");
-    let mut file = numpy_header("<f4", false, "(4,)");
-    file.extend(f32_bytes(&[1.0, 2.0, 3.0, 4.0]));
-    std::fs::write(&input, &file).unwrap();
+    write_f32_npy(&input, "(4,)", &[1.0, 2.0, 3.0, 4.0]);
     // procfs refuses new files even to root, unlike a read-only permission bit.
     let result = run(&["apply", path_str(&input), "/proc/wgpu-sigmoid-out.npy"]);
     assert!(!result.status.success());
@@ -259,9 +238,7 @@ fn apply_on_a_full_disk_fails_cleanly() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("in.npy");
     let data = test_data(1 << 20, 23);
-    let mut file = numpy_header("<f4", false, "(1048576,)");
-    file.extend(f32_bytes(&data));
-    std::fs::write(&input, &file).unwrap();
+    write_f32_npy(&input, "(1048576,)", &data);
 
     // Standard output on /dev/full: every write fails with ENOSPC.
     let full = std::fs::OpenOptions::new()
@@ -273,12 +250,7 @@ fn apply_on_a_full_disk_fails_cleanly() {
         .stdout(full)
         .output()
         .unwrap();
-    assert!(!result.status.success());
-    assert!(
-        error_line(&result).contains("No space left on device"),
-        "{}",
-        stderr(&result)
-    );
+    assert_fails_with(&result, "No space left on device");
 
     // A file output that hits a size limit half-way (RLIMIT_FSIZE stands in for a
     // full disk): an error, and no partial or temporary file left behind.

@@ -169,6 +169,15 @@ fn caller_device() -> Option<Sigmoid> {
     Some(Sigmoid::with_device(device, queue).unwrap())
 }
 
+fn offset_alignment(sigmoid: &Sigmoid) -> u64 {
+    u64::from(
+        sigmoid
+            .device()
+            .limits()
+            .min_storage_buffer_offset_alignment,
+    )
+}
+
 fn buffer(sigmoid: &Sigmoid, bytes: u64, usage: wgpu::BufferUsages) -> wgpu::Buffer {
     sigmoid.device().create_buffer(&wgpu::BufferDescriptor {
         label: Some("test buffer"),
@@ -183,12 +192,7 @@ fn encode_works_on_unpadded_ranges_at_offsets_in_callers_buffers() {
     let Some(sigmoid) = caller_device() else {
         return;
     };
-    let alignment = u64::from(
-        sigmoid
-            .device()
-            .limits()
-            .min_storage_buffer_offset_alignment,
-    );
+    let alignment = offset_alignment(&sigmoid);
     for len in [1u64, 7, 4099] {
         // Input at one aligned offset, output at another, each buffer ending exactly
         // where its range ends; sentinels before the ranges.
@@ -245,12 +249,7 @@ fn encode_rejects_bad_arguments_with_typed_errors() {
     let Some(sigmoid) = caller_device() else {
         return;
     };
-    let alignment = u64::from(
-        sigmoid
-            .device()
-            .limits()
-            .min_storage_buffer_offset_alignment,
-    );
+    let alignment = offset_alignment(&sigmoid);
     let good = buffer(&sigmoid, 4096, TENSOR_USAGES);
     let other = buffer(&sigmoid, 4096, TENSOR_USAGES);
     let no_storage = buffer(
