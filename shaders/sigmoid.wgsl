@@ -289,6 +289,30 @@ fn halves_main(index: u32, bf16: bool) {
     }
 }
 
+// Main pass over 16-bit floats in place: binding 6 is both input and output.
+fn halves_main_in_place(index: u32, bf16: bool) {
+    if index < arrayLength(&output_packed) {
+        output_packed[index] = sigmoid_halves(output_packed[index], bf16);
+    }
+}
+
+// Tail over 16-bit floats in place (binding 8), as `halves_tail`.
+fn halves_tail_in_place(count: u32, bf16: bool) {
+    let words = (count + 1u) / 2u;
+    let start = arrayLength(&output_words) - words;
+    var w = vec4<u32>(0u);
+    for (var j = 0u; j < words; j++) {
+        w[j] = output_words[start + j];
+    }
+    let y = sigmoid_halves(w, bf16);
+    for (var j = 0u; j < words; j++) {
+        // With an odd count the last word's high half is not ours: it was read above and
+        // goes back unchanged.
+        let keep = select(0u, 0xffff0000u, 2u * j + 1u == count);
+        output_words[start + j] = (y[j] & ~keep) | (w[j] & keep);
+    }
+}
+
 // Tail over 16-bit floats: the last `count` (1-7) elements, which end the words binding.
 // With an odd count the last word's high half belongs to whoever follows the range, so
 // it is written back unchanged.
@@ -330,6 +354,24 @@ fn sigmoid_bf16_main(
 // The tail's element count cannot be read from a binding length (bindings are whole
 // words), so it travels as the dispatch width: the host dispatches `count` workgroups
 // and only the first one works.
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn sigmoid_f16_main_in_place(
+    @builtin(workgroup_id) workgroup: vec3<u32>,
+    @builtin(num_workgroups) grid: vec3<u32>,
+    @builtin(local_invocation_index) local: u32,
+) {
+    halves_main_in_place(linear_index(workgroup, grid, local), false);
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn sigmoid_bf16_main_in_place(
+    @builtin(workgroup_id) workgroup: vec3<u32>,
+    @builtin(num_workgroups) grid: vec3<u32>,
+    @builtin(local_invocation_index) local: u32,
+) {
+    halves_main_in_place(linear_index(workgroup, grid, local), true);
+}
+
 @compute @workgroup_size(1)
 fn sigmoid_f16_tail(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(num_workgroups) grid: vec3<u32>) {
     if workgroup.x == 0u {
@@ -341,6 +383,20 @@ fn sigmoid_f16_tail(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(num_wo
 fn sigmoid_bf16_tail(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(num_workgroups) grid: vec3<u32>) {
     if workgroup.x == 0u {
         halves_tail(grid.x, true);
+    }
+}
+
+@compute @workgroup_size(1)
+fn sigmoid_f16_tail_in_place(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(num_workgroups) grid: vec3<u32>) {
+    if workgroup.x == 0u {
+        halves_tail_in_place(grid.x, false);
+    }
+}
+
+@compute @workgroup_size(1)
+fn sigmoid_bf16_tail_in_place(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(num_workgroups) grid: vec3<u32>) {
+    if workgroup.x == 0u {
+        halves_tail_in_place(grid.x, true);
     }
 }
 

@@ -39,6 +39,13 @@ impl Pass {
         if self.is_half() { 2 } else { 4 }
     }
 
+    /// Whether the pass has in-place entry points (the same buffer range as input and
+    /// output): sigmoid on every type; not the gradient (two inputs) nor the copy.
+    #[must_use]
+    pub fn has_in_place(self) -> bool {
+        matches!(self, Pass::Sigmoid | Pass::SigmoidF16 | Pass::SigmoidBf16)
+    }
+
     /// Whether the pass works on 16-bit elements, packed two per word.
     fn is_half(self) -> bool {
         matches!(
@@ -162,7 +169,20 @@ impl Kernels {
                     "sigmoid_f16_tail",
                     &[INPUT_WORDS, OUTPUT_WORDS],
                 ),
-                in_place: None,
+                in_place: Some((
+                    stage(
+                        device,
+                        &sigmoid,
+                        "sigmoid_f16_main_in_place",
+                        &[OUTPUT_PACKED],
+                    ),
+                    stage(
+                        device,
+                        &sigmoid,
+                        "sigmoid_f16_tail_in_place",
+                        &[OUTPUT_WORDS],
+                    ),
+                )),
             },
             sigmoid_bf16: PassStages {
                 main: stage(
@@ -177,7 +197,20 @@ impl Kernels {
                     "sigmoid_bf16_tail",
                     &[INPUT_WORDS, OUTPUT_WORDS],
                 ),
-                in_place: None,
+                in_place: Some((
+                    stage(
+                        device,
+                        &sigmoid,
+                        "sigmoid_bf16_main_in_place",
+                        &[OUTPUT_PACKED],
+                    ),
+                    stage(
+                        device,
+                        &sigmoid,
+                        "sigmoid_bf16_tail_in_place",
+                        &[OUTPUT_WORDS],
+                    ),
+                )),
             },
             backward: PassStages {
                 main: stage(

@@ -218,9 +218,8 @@ impl Sigmoid {
         self.submit(|encoder| self.encode_tensors(encoder, input, output))
     }
 
-    /// Submits `tensor = sigmoid(tensor)` for an `f32` tensor and returns without
-    /// waiting. (16-bit tensors have no in-place kernel: use two tensors.)
-    pub fn forward_tensor_in_place(&self, tensor: &GpuTensor) -> Result<(), Error> {
+    /// Submits `tensor = sigmoid(tensor)` and returns without waiting.
+    pub fn forward_tensor_in_place<T: Element>(&self, tensor: &GpuTensor<T>) -> Result<(), Error> {
         self.submit(|encoder| self.encode_tensors(encoder, tensor, tensor))
     }
 
@@ -343,7 +342,7 @@ impl Sigmoid {
     /// [`Sigmoid::encode`] for 16-bit floats `T` packed two per word (element 2i in
     /// the low half). The same requirements, with each range rounded up to whole 4-byte
     /// words (an odd count's last word is read whole and its high half written back
-    /// unchanged). Input and output must be different buffers.
+    /// unchanged); the same buffer only at the same offset (in place).
     pub fn encode_half<T: HalfFloat>(
         &self,
         encoder: &mut wgpu::CommandEncoder,
@@ -376,13 +375,12 @@ impl Sigmoid {
             .map(|b| b.div_ceil(4) * 4);
         check_range("input", input, input_offset, bytes, elements, alignment)?;
         check_range("output", output, output_offset, bytes, elements, alignment)?;
-        if pass != Pass::Sigmoid && input == output && elements > 0 {
-            return Err(Error::InvalidArgument(
-                "input and output are the same buffer: only f32 has an in-place kernel \
-                 (WebGPU forbids reading and writing one buffer in a dispatch through \
-                 separate bindings)"
-                    .into(),
-            ));
+        if !pass.has_in_place() && input == output && elements > 0 {
+            return Err(Error::InvalidArgument(format!(
+                "input and output are the same buffer, and {pass:?} has no in-place \
+                 kernel (WebGPU forbids reading and writing one buffer in a dispatch \
+                 through separate bindings)"
+            )));
         }
         if input == output && input_offset != output_offset {
             return Err(Error::InvalidArgument(format!(

@@ -101,14 +101,37 @@ fn sixteen_bit_tensors_match_the_host_api() {
     let expected = sigmoid.forward_half(&[half::f16::from_f32(2.0)]).unwrap()[0];
     assert!(after[..7].iter().all(|&v| v == expected), "{after:?}");
     assert!(after[7..].iter().all(|&v| v == sentinel), "{after:?}");
-
-    // No in-place 16-bit kernel: a typed error, not a wgpu panic.
-    let t = sigmoid.upload_half(&[half::f16::ONE; 4]).unwrap();
+    // In place on an odd count: the element after the range keeps its value.
     let mut encoder = sigmoid
         .device()
         .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None });
+    sigmoid
+        .encode_half::<half::f16>(&mut encoder, output.buffer(), 0, output.buffer(), 0, 5)
+        .unwrap();
+    sigmoid.queue().submit([encoder.finish()]);
+    let again = sigmoid.download(&output).unwrap();
+    let twice = sigmoid.forward_half(&[expected]).unwrap()[0];
+    assert!(again[..5].iter().all(|&v| v == twice), "{again:?}");
+    assert_eq!(&again[5..], &after[5..]);
+
+    // In place on 16-bit tensors, odd lengths included.
+    for len in [5usize, 4097] {
+        let x: Vec<half::bf16> = (0..len)
+            .map(|i| half::bf16::from_f32(i as f32 * 0.01 - 3.0))
+            .collect();
+        let t = sigmoid.upload_half(&x).unwrap();
+        sigmoid.forward_tensor_in_place(&t).unwrap();
+        let bb = |v: &[half::bf16]| v.iter().map(|h| h.to_bits()).collect::<Vec<_>>();
+        assert_eq!(
+            bb(&sigmoid.download(&t).unwrap()),
+            bb(&sigmoid.forward_half(&x).unwrap())
+        );
+    }
+    // The gradient has no in-place kernel: a typed error, not a wgpu panic.
+    let t = sigmoid.upload_half(&[half::f16::ONE; 4]).unwrap();
+    let u = sigmoid.upload_half(&[half::f16::ONE; 4]).unwrap();
     assert!(matches!(
-        sigmoid.encode_tensors(&mut encoder, &t, &t),
+        sigmoid.backward_tensor(&t, &u, &t),
         Err(Error::InvalidArgument(_))
     ));
 }
