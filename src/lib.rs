@@ -1,8 +1,8 @@
 //! # wgpu-sigmoid
 //!
 //! The sigmoid activation, `sigmoid(x) = 1 / (1 + exp(-x))`, on any GPU that wgpu
-//! reaches (Vulkan, Metal, DX12, GL), for `f32` tensors of any length, every result
-//! within 1 ULP of the correctly rounded value.
+//! reaches (Vulkan, Metal, DX12, GL), for `f32`, `f16` and `bf16` tensors of any
+//! length, every result within 1 ULP of the correctly rounded value, and its gradient.
 //!
 //! ```no_run
 //! # fn main() -> Result<(), wgpu_sigmoid::Error> {
@@ -17,6 +17,8 @@
 //!   long inputs are processed in overlapping pieces, by the [`TransferPath`] that
 //!   suits the adapter (mapped storage buffers on unified memory, a staging ring on
 //!   discrete GPUs).
+//! - [`Sigmoid::forward_half`] and friends take [`HalfFloat`]s (`half::f16`,
+//!   `half::bf16`); [`Sigmoid::backward`] computes `dy · y · (1 − y)`.
 //! - [`GpuTensor`] keeps data on the device between operations, and
 //!   [`Sigmoid::encode`] records the pass into your own command encoder.
 //! - [`cpu`] holds the correctly rounded reference every GPU result is tested against.
@@ -24,7 +26,8 @@
 //!   `WGPU_POWER_PREF`).
 //! - [`verify`] is the accuracy sweep behind `wgpu-sigmoid verify`.
 //! - [`bench`](mod@bench) is the side-by-side benchmark behind `wgpu-sigmoid bench`.
-//! - [`npy`] reads and writes `.npy` files (`f32`, `f16`), whole or in blocks, and
+//! - [`npy`] reads and writes `.npy` files (`f32`, `f16`, bf16 bits), whole or in
+//!   blocks, and
 //!   [`stream`] applies sigmoid to one in bounded memory (`wgpu-sigmoid apply`).
 #![deny(missing_docs)]
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
