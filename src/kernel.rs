@@ -39,13 +39,6 @@ impl Pass {
         if self.is_half() { 2 } else { 4 }
     }
 
-    /// Whether the pass has in-place entry points (the same buffer range as input and
-    /// output): sigmoid on every type; not the gradient (two inputs) nor the copy.
-    #[must_use]
-    pub fn has_in_place(self) -> bool {
-        matches!(self, Pass::Sigmoid | Pass::SigmoidF16 | Pass::SigmoidBf16)
-    }
-
     /// Whether the pass works on 16-bit elements, packed two per word.
     fn is_half(self) -> bool {
         matches!(
@@ -383,6 +376,12 @@ impl Kernels {
             layout: &stage.layout,
             entries: &bound,
         })
+    }
+
+    /// The device's `min_storage_buffer_offset_alignment` (at least 16), bytes: where
+    /// bindings may start.
+    pub(crate) fn offset_alignment(&self) -> u64 {
+        self.offset_alignment
     }
 
     fn stages(&self, pass: Pass) -> &PassStages {

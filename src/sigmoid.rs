@@ -93,8 +93,6 @@ pub struct Sigmoid {
     dispatch_elements: u64,
     /// Elements per piece of a host call.
     chunk_elements: u64,
-    /// The device's `min_storage_buffer_offset_alignment`, bytes.
-    offset_alignment: u64,
     pieces_in_flight: usize,
     transfer: TransferPath,
     max_workgroups_per_dimension: u32,
@@ -190,7 +188,6 @@ impl Sigmoid {
             kernels,
             dispatch_elements,
             chunk_elements: align_down(dispatch_elements.min(options.max_chunk_elements), &limits),
-            offset_alignment: u64::from(limits.min_storage_buffer_offset_alignment).max(16),
             pieces_in_flight: options.pieces_in_flight.max(1),
             transfer,
             max_workgroups_per_dimension,
@@ -438,13 +435,13 @@ impl Sigmoid {
             }
             let start = k * piece;
             let end = output.len().min(start + piece);
-            let sources = match source {
+            let inputs = match source {
                 Source::InPlace => [Some(&output[start..end]), None],
                 Source::One(x) => [Some(&x[start..end]), None],
                 Source::Two(y, dy) => [Some(&y[start..end]), Some(&dy[start..end])],
             };
             let scopes = ErrorScopes::push(&self.device);
-            let submitted = self.submit_piece(entry, pass, &sources, start * size);
+            let submitted = self.submit_piece(entry, pass, &inputs, start * size);
             // A wgpu error (e.g. out of memory creating a slot) explains any failure
             // that followed from it, so it takes precedence.
             scopes.pop().await?;
@@ -459,29 +456,29 @@ impl Sigmoid {
         Ok(())
     }
 
-    /// Copies `sources` (one piece of each input, starting at byte `start` of the
-    /// output) into `entry`'s slot, one after the other at aligned offsets, growing the
-    /// slot first if needed, and submits its transfers and the kernel `pass`.
+    /// Copies `inputs` (one piece of each, for the output's bytes from `start`) into
+    /// `entry`'s slot, one after the other at aligned offsets, growing the slot first
+    /// if needed, and submits its transfers and the kernel `pass`.
     fn submit_piece<T: Element>(
         &self,
         entry: &mut Option<Slot>,
         pass: Pass,
-        sources: &[Option<&[T]>; 2],
+        inputs: &[Option<&[T]>; 2],
         start: usize,
     ) -> Result<(), Error> {
-        let sources: Vec<&[u8]> = sources
+        let len = inputs[0].map_or(0, <[T]>::len);
+        let piece_bytes = len * size_of::<T>();
+        let alignment = self.kernels.offset_alignment();
+        let stride = (piece_bytes as u64).div_ceil(alignment) * alignment;
+        // (offset in the slot's input buffer, bytes) of each input.
+        let uploads: Vec<(u64, &[u8])> = inputs
             .iter()
             .flatten()
-            .map(|s| bytemuck::cast_slice(s))
+            .enumerate()
+            .map(|(i, x)| (i as u64 * stride, bytemuck::cast_slice(x)))
             .collect();
-        let Some(&first) = sources.first() else {
-            return Ok(());
-        };
-        let len = (first.len() / size_of::<T>()) as u64;
-        let piece_bytes = first.len();
-        let stride = (piece_bytes as u64).div_ceil(self.offset_alignment) * self.offset_alignment;
-        let offsets: Vec<u64> = (0..sources.len() as u64).map(|i| i * stride).collect();
-        let needed = stride * (sources.len() as u64 - 1) + piece_bytes as u64;
+        let needed = stride * (uploads.len() as u64 - 1) + piece_bytes as u64;
+        let len = len as u64;
         let slot = match entry {
             Some(slot) if slot.capacity >= needed => slot,
             _ => {
@@ -490,7 +487,7 @@ impl Sigmoid {
                 let grown = entry
                     .take()
                     .map_or(needed, |old| (old.capacity * 2).max(needed))
-                    .min((self.chunk_elements * 4 * sources.len() as u64 + stride).max(needed));
+                    .min((self.chunk_elements * 4 * uploads.len() as u64 + stride).max(needed));
                 let slot = Slot::new(&self.device, self.transfer, grown);
                 self.counters
                     .buffers_created
@@ -498,14 +495,10 @@ impl Sigmoid {
                 entry.insert(slot)
             }
         };
-        let uploads: Vec<(u64, &[u8])> = offsets
-            .iter()
-            .copied()
-            .zip(sources.iter().copied())
-            .collect();
         slot.upload(&uploads)?;
         let bindings = slot.bindings(pass, len, |input, output| {
-            let inputs: Vec<(&wgpu::Buffer, u64)> = offsets.iter().map(|&o| (input, o)).collect();
+            let inputs: Vec<(&wgpu::Buffer, u64)> =
+                uploads.iter().map(|&(offset, _)| (input, offset)).collect();
             let made = self
                 .kernels
                 .bindings(&self.device, pass, &inputs, (output, 0), len);
@@ -549,7 +542,7 @@ impl Sigmoid {
         let mut compute = kernel::begin_pass(encoder, timestamp_writes);
         let size = pass.element_bytes();
         // Every dispatch but the last starts the next at an aligned offset.
-        let unit = (self.offset_alignment / size).max(1);
+        let unit = (self.kernels.offset_alignment() / size).max(1);
         let step = (self.dispatch_elements / unit * unit).max(unit);
         let mut first = 0;
         while first < len {
