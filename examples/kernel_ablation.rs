@@ -1,0 +1,332 @@
+//! Measurement harness behind BENCHMARKS.md, "Where the kernel's time goes on
+//! lavapipe": times variants of the shipped sigmoid kernel against the copy-only kernel,
+//! interleaved in one run, and checks each variant's accuracy.
+//!
+//! Each variant is `shaders/sigmoid.wgsl` with a few lines replaced: either cut short
+//! (it returns an intermediate value, to price a prefix of the algorithm), or with one
+//! piece removed or rewritten. The replacements are made on the text here, for this
+//! experiment only; a pattern that no longer occurs in the shader panics, so the harness
+//! cannot silently measure the wrong thing after the shader changes.
+//!
+//! Timing is the host clock around submit + wait of one dispatch over `N` elements
+//! (default 8 Mi, within one binding on every adapter), the median of `ITERATIONS`
+//! (default 41) rounds in which every kernel runs once, in turn. Accuracy is checked
+//! over `N` inputs spread evenly over all 2³² bit patterns. `ONLY=text` runs just the
+//! variants whose names contain `text`.
+//!
+//! ```text
+//! WGPU_BACKEND=vulkan cargo run --release --example kernel_ablation
+//! ```
+use std::time::Instant;
+use wgpu_sigmoid::cpu;
+use wgpu_sigmoid::kernel::{COPY_WGSL, SIGMOID_WGSL};
+
+/// A variant: its name and the (pattern, replacement) edits that make it.
+type Variant = (&'static str, &'static [(&'static str, &'static str)]);
+
+const NO_EDIT: &[(&str, &str)] = &[];
+
+const VARIANTS: &[Variant] = &[
+    ("shipped kernel", NO_EDIT),
+    // Prefixes: the kernel cut short after each stage.
+    (
+        "prefix: range reduction (returns r)",
+        &[("    let r = r_hi + r_lo;\n", "    let r = r_hi + r_lo;\n    return r;\n")],
+    ),
+    (
+        "prefix: + polynomial (returns P(r))",
+        &[(
+            "    let one_plus_r = 1.0 + r_hi;\n",
+            "    return p;\n    let one_plus_r = 1.0 + r_hi;\n",
+        )],
+    ),
+    (
+        "prefix: + exp as u + u_lo (returns u)",
+        &[(
+            "    let u_lo = low - ",
+            "    return u;\n    let u_lo = low - ",
+        )],
+    ),
+    (
+        "prefix: + scaling by 2^k (returns e + e_lo)",
+        &[("    let d = 1.0 + e;\n", "    return e + e_lo;\n    let d = 1.0 + e;\n")],
+    ),
+    (
+        "prefix: + quotient estimate (returns q0)",
+        &[("    let remainder = ", "    return q0;\n    let remainder = ")],
+    ),
+    (
+        "prefix: + corrected quotient (returns q)",
+        &[(
+            "    let result = select(scale_by_pow2",
+            "    return q;\n    let result = select(scale_by_pow2",
+        )],
+    ),
+    // One piece removed or rewritten.
+    (
+        "without subnormal scaling",
+        &[(
+            "select(scale_by_pow2(q, pow2_k, k_int), q, positive)",
+            "select(q * pow2_k, q, positive)",
+        )],
+    ),
+    (
+        "without NaN select",
+        &[(
+            "    return select(result, bitcast<vec4<f32>>(bits | vec4<u32>(QUIET_NAN_BIT)), is_nan);",
+            "    return result;",
+        )],
+    ),
+    (
+        "without opaque() (compiler may fold the exact sums)",
+        &[(
+            "    return bitcast<vec4<f32>>(bitcast<vec4<u32>>(v) ^ vec4<u32>(params.opaque_zero));",
+            "    return bitcast<vec4<f32>>(bitcast<vec4<u32>>(v) ^ vec4<u32>(params.opaque_zero * 0u));",
+        )],
+    ),
+    (
+        "without exp's low part u_lo",
+        &[(
+            "    let u_lo = low - opaque(opaque(u) - one_plus_r);",
+            "    let u_lo = vec4<f32>(0.0);",
+        )],
+    ),
+    (
+        "one reciprocal instead of two divisions",
+        &[
+            ("let q0 = opaque(n / d);", "let inv = 1.0 / d;\n    let q0 = opaque(n * inv);"),
+            ("let q = q0 + remainder / d;", "let q = q0 + remainder * inv;"),
+        ],
+    ),
+    (
+        "Estrin instead of Horner polynomial",
+        &[(
+            "    var p = fma(vec4<f32>(P0), r, vec4<f32>(P1));
+    p = fma(p, r, vec4<f32>(P2));
+    p = fma(p, r, vec4<f32>(P3));
+    p = fma(p, r, vec4<f32>(P4));
+    p = fma(p, r, vec4<f32>(P5));",
+            "    let r2 = r * r;
+    let p = fma(fma(fma(vec4<f32>(P0), r, vec4<f32>(P1)), r2, fma(vec4<f32>(P2), r, vec4<f32>(P3))), r2, fma(vec4<f32>(P4), r, vec4<f32>(P5)));",
+        )],
+    ),
+    (
+        "the kernel twice (sigmoid of 4 sigmoid(x) - 2)",
+        &[(
+            "        output_vec4[index] = sigmoid4(input_vec4[index]);",
+            "        output_vec4[index] = sigmoid4(sigmoid4(input_vec4[index]) * 4.0 - 2.0);",
+        )],
+    ),
+    (
+        "naive 1 / (1 + exp(-x)) with the builtin exp",
+        &[(
+            "fn sigmoid4(x: vec4<f32>) -> vec4<f32> {\n",
+            "fn sigmoid4(x: vec4<f32>) -> vec4<f32> {\n    return 1.0 / (1.0 + exp(-x));\n",
+        )],
+    ),
+];
+
+fn apply(edits: &[(&str, &str)]) -> String {
+    let mut source = SIGMOID_WGSL.to_string();
+    for (pattern, replacement) in edits {
+        assert!(
+            source.contains(pattern),
+            "pattern no longer in shaders/sigmoid.wgsl: {pattern}"
+        );
+        source = source.replacen(pattern, replacement, 1);
+    }
+    source
+}
+
+fn env_or(name: &str, default: u64) -> u64 {
+    std::env::var(name).map_or(default, |v| v.parse().expect("a number"))
+}
+
+struct Kernel {
+    name: String,
+    pipeline: wgpu::ComputePipeline,
+    bind_group: wgpu::BindGroup,
+    times_ms: Vec<f64>,
+}
+
+fn main() {
+    let n = env_or("N", 8 << 20);
+    let iterations = usize::try_from(env_or("ITERATIONS", 41)).expect("fits");
+    let instance =
+        wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
+    let adapter = pollster::block_on(instance.request_adapter(&Default::default())).unwrap();
+    let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
+        label: Some("kernel ablation"),
+        required_features: wgpu::Features::empty(),
+        required_limits: adapter.limits(),
+        ..Default::default()
+    }))
+    .unwrap();
+    println!(
+        "{} ({:?}), {n} elements, median of {iterations} interleaved rounds",
+        adapter.get_info().name,
+        adapter.get_info().backend
+    );
+
+    let bytes = n * 4;
+    let buffer = |label, usage| {
+        device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some(label),
+            size: bytes,
+            usage,
+            mapped_at_creation: false,
+        })
+    };
+    use wgpu::BufferUsages as U;
+    let input = buffer("input", U::STORAGE | U::COPY_DST);
+    let output = buffer("output", U::STORAGE | U::COPY_SRC);
+    let readback = buffer("readback", U::MAP_READ | U::COPY_DST);
+    let stride = (1u64 << 32) / n;
+    let xs: Vec<f32> = (0..n)
+        .map(|i| f32::from_bits((i * stride) as u32))
+        .collect();
+    queue.write_buffer(&input, 0, bytemuck::cast_slice(&xs));
+    // Params { opaque_zero: 0, .. }: a zeroed uniform.
+    let params = device.create_buffer(&wgpu::BufferDescriptor {
+        label: Some("params"),
+        size: 16,
+        usage: U::UNIFORM,
+        mapped_at_creation: false,
+    });
+
+    let mut sources = vec![(
+        "copy-only kernel".to_string(),
+        COPY_WGSL.to_string(),
+        "copy_main",
+    )];
+    let only = std::env::var("ONLY").unwrap_or_default();
+    for (name, edits) in VARIANTS.iter().filter(|(name, _)| name.contains(&only)) {
+        sources.push((name.to_string(), apply(edits), "sigmoid_main"));
+    }
+    let mut kernels: Vec<Kernel> = sources
+        .into_iter()
+        .map(|(name, source, entry_point)| {
+            let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+                label: Some(&name),
+                source: wgpu::ShaderSource::Wgsl(source.clone().into()),
+            });
+            let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                label: Some(&name),
+                layout: None,
+                module: &module,
+                entry_point: Some(entry_point),
+                compilation_options: Default::default(),
+                cache: None,
+            });
+            let mut entries = vec![
+                wgpu::BindGroupEntry {
+                    binding: 0,
+                    resource: input.as_entire_binding(),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 1,
+                    resource: output.as_entire_binding(),
+                },
+            ];
+            // The copy kernel never reads the uniform, and an automatic layout leaves
+            // out what a shader does not use.
+            if entry_point == "sigmoid_main" {
+                entries.push(wgpu::BindGroupEntry {
+                    binding: 4,
+                    resource: params.as_entire_binding(),
+                });
+            }
+            let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+                label: Some(&name),
+                layout: &pipeline.get_bind_group_layout(0),
+                entries: &entries,
+            });
+            Kernel {
+                name,
+                pipeline,
+                bind_group,
+                times_ms: Vec::new(),
+            }
+        })
+        .collect();
+
+    let (x_groups, y_groups) = wgpu_sigmoid::kernel::grid(n, 65_535);
+    let run = |kernel: &Kernel| {
+        let mut encoder = device.create_command_encoder(&Default::default());
+        {
+            let mut pass = encoder.begin_compute_pass(&Default::default());
+            pass.set_pipeline(&kernel.pipeline);
+            pass.set_bind_group(0, &kernel.bind_group, &[]);
+            pass.dispatch_workgroups(x_groups, y_groups, 1);
+        }
+        let start = Instant::now();
+        queue.submit([encoder.finish()]);
+        device.poll(wgpu::PollType::wait_indefinitely()).unwrap();
+        start.elapsed().as_secs_f64() * 1e3
+    };
+    // One warm-up round (first dispatches compile and fault in pages).
+    for kernel in &kernels {
+        run(kernel);
+    }
+    for _ in 0..iterations {
+        for kernel in &mut kernels {
+            let time = run(kernel);
+            kernel.times_ms.push(time);
+        }
+    }
+
+    let median = |times: &mut Vec<f64>| {
+        times.sort_by(f64::total_cmp);
+        times[times.len() / 2]
+    };
+    let copy_ms = median(&mut kernels[0].times_ms);
+    println!("| kernel | median | vs copy | max ULP | exactly rounded |");
+    println!("|---|---:|---:|---:|---:|");
+    println!("| copy-only kernel | {copy_ms:.2} ms | 1.000× | | |");
+    for kernel in kernels.iter_mut().skip(1) {
+        let time = median(&mut kernel.times_ms);
+        run(kernel);
+        let mut encoder = device.create_command_encoder(&Default::default());
+        encoder.copy_buffer_to_buffer(&output, 0, &readback, 0, bytes);
+        queue.submit([encoder.finish()]);
+        readback.map_async(wgpu::MapMode::Read, .., |_| {});
+        device.poll(wgpu::PollType::wait_indefinitely()).unwrap();
+        let checked = {
+            let view = readback.get_mapped_range(..).unwrap();
+            let ys: &[f32] = bytemuck::cast_slice(&view);
+            accuracy(&xs, ys)
+        };
+        readback.unmap();
+        let (max_ulp, exact) = checked.map_or(
+            ("NaN in, number out".to_string(), "–".to_string()),
+            |(max, exact)| {
+                let share = exact as f64 * 100.0 / n as f64;
+                (max.to_string(), format!("{share:.3} %"))
+            },
+        );
+        println!(
+            "| {} | {time:.2} ms | {:.3}× | {max_ulp} | {exact} |",
+            kernel.name,
+            time / copy_ms
+        );
+    }
+}
+
+/// Maximum ULP distance to the correctly rounded reference and the count of exactly
+/// rounded results; `None` if a NaN input did not give NaN or a number gave NaN (the
+/// prefixes return intermediate values, not sigmoid).
+fn accuracy(xs: &[f32], ys: &[f32]) -> Option<(u32, u64)> {
+    let mut max = 0u32;
+    let mut exact = 0u64;
+    for (&x, &y) in xs.iter().zip(ys) {
+        let distance = if x.is_nan() {
+            y.is_nan().then_some(0)
+        } else {
+            cpu::ulp_distance(y, cpu::sigmoid(x))
+        };
+        let distance = distance?;
+        exact += u64::from(distance == 0);
+        max = max.max(distance);
+    }
+    Some((max, exact))
+}
