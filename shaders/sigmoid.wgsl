@@ -5,6 +5,10 @@
 // - special values (NaN, ±inf) are recognised from the bits, never with float compares;
 // - infinities never reach float arithmetic (|x| is clamped in the integer domain);
 // - subnormal results are assembled from integer bits, since hardware may flush them;
+// - no subnormal enters or leaves float arithmetic on the common path: a CPU adapter
+//   without flush-to-zero (lavapipe, llvmpipe on x86) takes a slow microcode assist on
+//   each such operation, which cost 4-5 % of the kernel's time on inputs below -70 or
+//   of magnitude below 2^-25 (examples/kernel_ablation.rs);
 // - exact error terms (Fast2Sum, Cody-Waite, the division remainder) go through
 //   `opaque()`, so a compiler that reassociates or contracts cannot fold them to zero,
 //   merge the two halves of ln 2, or regroup a sum whose order makes it exact. Every sum
@@ -57,6 +61,10 @@ const LN2_HI: f32 = 0.6933594;
 const LN2_LO: f32 = -2.1219444e-4;
 // Bits of 105.0: beyond |x| = 105 the result is exactly 0 or 1.
 const CLAMP_BITS: u32 = 0x42d20000u;
+// Bits of 2^-25: below |x| = 2^-25 the result is exactly 0.5, as it is at 2^-25.
+const TINY_BITS: u32 = 0x33000000u;
+// 2^-64: the least scale of exp's low part (see e_lo).
+const TWO_POW_MINUS_64: f32 = 5.421011e-20;
 const EXPONENT_ONES: u32 = 0x7f800000u;
 const QUIET_NAN_BIT: u32 = 0x00400000u;
 const MIN_NORMAL: f32 = 1.17549435e-38;
@@ -95,9 +103,11 @@ fn scale_by_pow2(q: vec4<f32>, pow2_k: vec4<f32>, k: vec4<i32>) -> vec4<f32> {
 fn sigmoid4(x: vec4<f32>) -> vec4<f32> {
     let bits = bitcast<vec4<u32>>(x);
     let magnitude_bits = bits & vec4<u32>(0x7fffffffu);
-    // a = -|x|, clamped. Only exp(a) = exp(-|x|) <= 1 is needed, which cannot overflow:
+    // a = -|x|, clamped to [-105, -2^-25], which changes no result (see the constants)
+    // and keeps infinities, subnormals and tiny values (whose squares underflow) out of
+    // the arithmetic. Only exp(a) = exp(-|x|) <= 1 is needed, which cannot overflow:
     // sigmoid(x) = exp(a) / (1 + exp(a)) for x <= 0 and 1 / (1 + exp(a)) for x > 0.
-    let a = -bitcast<vec4<f32>>(min(magnitude_bits, vec4<u32>(CLAMP_BITS)));
+    let a = -bitcast<vec4<f32>>(clamp(magnitude_bits, vec4<u32>(TINY_BITS), vec4<u32>(CLAMP_BITS)));
 
     // a = k ln2 + r_hi + r_lo, |r| <= ln2 / 2 (Cody-Waite); a - k * LN2_HI is exact.
     let k = round(a * LOG2_E);
@@ -123,7 +133,9 @@ fn sigmoid4(x: vec4<f32>) -> vec4<f32> {
     let k_int = vec4<i32>(k);
     let pow2_k = bitcast<vec4<f32>>(vec4<u32>(max(k_int + vec4<i32>(127), vec4<i32>(0))) << vec4<u32>(23u));
     let e = u * pow2_k;
-    let e_lo = u_lo * pow2_k;
+    // Scaled by at least 2^-64, so that it stays normal: below that e_lo is far beneath
+    // every term it meets (u_lo for x <= 0, 1 for x > 0), and only its size matters.
+    let e_lo = u_lo * max(pow2_k, vec4<f32>(TWO_POW_MINUS_64));
     let d = 1.0 + e;
 
     // The quotient n / (1 + e + e_lo), with n + n_lo = u + u_lo for x <= 0 (then scaled

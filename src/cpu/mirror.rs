@@ -3,8 +3,9 @@
 //! It exists so that the algorithm can be judged on the CPU: over all 2³² inputs in a
 //! few seconds, and under the liberties WGSL allows a GPU compiler (subnormals flushed to
 //! zero, `fma` evaluated as a rounded multiply followed by a rounded add). If you change
-//! the shader, change this file the same way; the `mirror_matches_kernel` test compares
-//! the two bit for bit on a sweep of inputs.
+//! the shader, change this file the same way: the test
+//! `kernel_matches_its_cpu_mirror_bit_for_bit` (tests/src/gpu.rs) compares the two bit
+//! for bit on a sweep of inputs on the CI adapters.
 
 /// How the floating-point operations of the mirror behave. [`Arith::IEEE`] is what a
 /// strict CPU does; the others model what a GPU compiler is allowed to do.
@@ -86,6 +87,13 @@ pub const LN2_LO: f32 = -2.121_944_4e-4;
 /// Bits of 105.0: inputs are clamped to |x| ≤ 105 in the integer domain, beyond which the
 /// result is exactly 0 or 1, so no infinity ever reaches float arithmetic.
 pub const CLAMP_BITS: u32 = 0x42d2_0000;
+/// Bits of 2⁻²⁵: inputs are clamped to |x| ≥ 2⁻²⁵ in the integer domain, below which
+/// the result is exactly 0.5 (as it is at 2⁻²⁵), so no subnormal input and no value
+/// whose square underflows reaches float arithmetic (slow on CPUs without
+/// flush-to-zero).
+pub const TINY_BITS: u32 = 0x3300_0000;
+/// 2⁻⁶⁴: the least scale of `exp`'s low part, which keeps it normal.
+pub const TWO_POW_MINUS_64: f32 = 5.421_011e-20;
 /// Coefficients of `expm1(r) = r + r² P(r)` on |r| ≤ ln2/2 (Cephes' `expf`), highest
 /// degree first.
 pub const EXPM1_P: [f32; 6] = [
@@ -108,9 +116,10 @@ pub fn sigmoid(x: f32) -> f32 {
 pub fn sigmoid_with(x: f32, m: Arith) -> f32 {
     let bits = x.to_bits();
     let magnitude_bits = bits & 0x7fff_ffff;
-    // a = -|x|, clamped. Only exp(a) = exp(-|x|) ≤ 1 is needed, which cannot overflow:
+    // a = -|x|, clamped to [-105, -2⁻²⁵], which changes no result. Only
+    // exp(a) = exp(-|x|) ≤ 1 is needed, which cannot overflow:
     // sigmoid(x) = exp(a) / (1 + exp(a)) for x ≤ 0 and 1 / (1 + exp(a)) for x > 0.
-    let a = -f32::from_bits(magnitude_bits.min(CLAMP_BITS));
+    let a = -f32::from_bits(magnitude_bits.clamp(TINY_BITS, CLAMP_BITS));
 
     // a = k ln2 + r with |r| ≤ ln2/2. `a - k*LN2_HI` is exact; `opaque` keeps a compiler
     // from merging the two products into `k * (LN2_HI + LN2_LO)`, which loses the low part.
@@ -140,7 +149,9 @@ pub fn sigmoid_with(x: f32, m: Arith) -> f32 {
     let k_int = k as i32;
     let pow2_k = f32::from_bits(((k_int + 127).max(0) as u32) << 23);
     let e = m.mul(u, pow2_k);
-    let e_lo = m.mul(u_lo, pow2_k);
+    // At least 2⁻⁶⁴ u_lo, so that it stays normal: smaller, it is far beneath every term
+    // it meets (u_lo for x ≤ 0, 1 for x > 0).
+    let e_lo = m.mul(u_lo, pow2_k.max(TWO_POW_MINUS_64));
     let d = m.add(1.0, e);
 
     // The quotient n / (1 + e + e_lo), with n + n_lo = u + u_lo for x ≤ 0 (then scaled

@@ -219,3 +219,43 @@ fn empty_input_never_touches_the_gpu_and_lost_device_is_an_error() {
         other => panic!("expected DeviceLost, got {other:?}"),
     }
 }
+
+#[test]
+fn kernel_matches_its_cpu_mirror_bit_for_bit() {
+    // src/cpu/mirror.rs follows the shader step for step so that the algorithm can be
+    // judged over all 2³² inputs on the CPU; this keeps the two from drifting apart.
+    // The mirror models the arithmetic liberties a GPU may take; the kernel must match
+    // it exactly under one of them (llvmpipe, behind lavapipe and GL in CI: unfused
+    // `fma`, IEEE division, no flushing).
+    let Some(sigmoid) = gpu() else { return };
+    let sweep = Sweep::new(4099);
+    let mut x = vec![0.0f32; usize::try_from(sweep.len()).unwrap()];
+    sweep.fill(0, &mut x);
+    let y = sigmoid.forward(&x).unwrap();
+    let modes = (0..16u32).map(|liberties| cpu::mirror::Arith {
+        fused_fma: liberties & 1 == 0,
+        flush_subnormals: liberties & 2 != 0,
+        approximate_division: liberties & 4 != 0,
+        reassociate: liberties & 8 != 0,
+    });
+    let matching: Vec<_> = modes
+        .filter(|&arith| {
+            x.iter()
+                .zip(&y)
+                .all(|(&x, &y)| cpu::mirror::sigmoid_with(x, arith).to_bits() == y.to_bits())
+        })
+        .collect();
+    let adapter = &sigmoid.adapter_info().name;
+    eprintln!("{adapter}: mirror modes matching the kernel: {matching:?}");
+    if adapter.contains("llvmpipe") {
+        assert!(
+            matching.contains(&cpu::mirror::Arith {
+                fused_fma: false,
+                flush_subnormals: false,
+                approximate_division: false,
+                reassociate: false,
+            }),
+            "the kernel on {adapter} no longer matches src/cpu/mirror.rs"
+        );
+    }
+}
