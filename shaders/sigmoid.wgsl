@@ -7,8 +7,8 @@
 // - subnormal results are assembled from integer bits, since hardware may flush them;
 // - no subnormal enters or leaves float arithmetic on the common path: a CPU adapter
 //   without flush-to-zero (lavapipe, llvmpipe on x86) takes a slow microcode assist on
-//   each such operation, which cost 4-5 % of the kernel's time on inputs below -70 or
-//   of magnitude below 2^-25 (examples/kernel_ablation.rs);
+//   each such operation, which cost 4-6 % of the kernel's time on data with inputs
+//   between -87 and -70 or below 2^-63 in magnitude (examples/kernel_ablation.rs);
 // - exact error terms (Fast2Sum, Cody-Waite, the division remainder) go through
 //   `opaque()`, so a compiler that reassociates or contracts cannot fold them to zero,
 //   merge the two halves of ln 2, or regroup a sum whose order makes it exact. Every sum

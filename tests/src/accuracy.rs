@@ -4,6 +4,8 @@
 use wgpu_sigmoid::cpu::{self, mirror};
 use wgpu_sigmoid::verify::{Report, Sweep};
 
+use super::common::every_arith;
+
 fn sweep_mirror(stride: u32, arith: mirror::Arith) -> Report {
     let sweep = Sweep::new(stride);
     let mut inputs = vec![0.0f32; sweep.len() as usize];
@@ -25,13 +27,7 @@ fn mirror_is_faithful_with_ieee_arithmetic() {
 #[test]
 fn mirror_is_faithful_with_fast_math() {
     // Every combination of the liberties a GPU compiler may take.
-    for liberties in 0..16u32 {
-        let arith = mirror::Arith {
-            fused_fma: liberties & 1 == 0,
-            flush_subnormals: liberties & 2 != 0,
-            approximate_division: liberties & 4 != 0,
-            reassociate: liberties & 8 != 0,
-        };
+    for arith in every_arith() {
         let report = sweep_mirror(4099, arith);
         assert!(report.meets(1), "{arith:?}\n{report}");
     }

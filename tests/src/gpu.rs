@@ -3,7 +3,9 @@
 use wgpu_sigmoid::verify::{Report, Sweep};
 use wgpu_sigmoid::{AdapterOptions, Error, Options, Sigmoid, adapter, cpu};
 
-use super::common::{MAX_ULP, assert_matches_reference, bits, check_all_apis, gpu, test_data};
+use super::common::{
+    MAX_ULP, assert_matches_reference, bits, check_all_apis, every_arith, gpu, test_data,
+};
 
 const TF_INPUT: [f32; 5] = [-20.0, -1.0, 0.0, 1.0, 20.0];
 const TF_BITS: [u32; 5] = [
@@ -232,13 +234,7 @@ fn kernel_matches_its_cpu_mirror_bit_for_bit() {
     let mut x = vec![0.0f32; usize::try_from(sweep.len()).unwrap()];
     sweep.fill(0, &mut x);
     let y = sigmoid.forward(&x).unwrap();
-    let modes = (0..16u32).map(|liberties| cpu::mirror::Arith {
-        fused_fma: liberties & 1 == 0,
-        flush_subnormals: liberties & 2 != 0,
-        approximate_division: liberties & 4 != 0,
-        reassociate: liberties & 8 != 0,
-    });
-    let matching: Vec<_> = modes
+    let matching: Vec<_> = every_arith()
         .filter(|&arith| {
             x.iter()
                 .zip(&y)
