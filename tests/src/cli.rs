@@ -66,13 +66,18 @@ pub fn numpy_header(descr: &str, fortran: bool, shape: &str) -> Vec<u8> {
     bytes
 }
 
-/// Writes a float32 `.npy` of `shape` (a Python tuple) holding `data` to `path`, and
-/// returns its bytes.
-pub fn write_f32_npy(path: &Path, shape: &str, data: &[f32]) -> Vec<u8> {
-    let mut file = numpy_header("<f4", false, shape);
-    file.extend(f32_bytes(data));
+/// Writes a C-order `.npy` with dtype `descr` and `shape` (a Python tuple) whose data
+/// are `body` to `path`, and returns its bytes.
+pub fn write_npy(path: &Path, descr: &str, shape: &str, body: &[u8]) -> Vec<u8> {
+    let mut file = numpy_header(descr, false, shape);
+    file.extend_from_slice(body);
     std::fs::write(path, &file).unwrap();
     file
+}
+
+/// [`write_npy`] for float32 `data`.
+pub fn write_f32_npy(path: &Path, shape: &str, data: &[f32]) -> Vec<u8> {
+    write_npy(path, "<f4", shape, &f32_bytes(data))
 }
 
 pub fn f32_bytes(data: &[f32]) -> Vec<u8> {
@@ -85,9 +90,7 @@ fn apply_round_trips_a_3d_array() {
     let dir = tempfile::tempdir().unwrap();
     let (input, output) = (dir.path().join("in.npy"), dir.path().join("out.npy"));
     let data = test_data(2 * 3 * 5, 7);
-    let mut file = numpy_header("<f4", false, "(2, 3, 5)");
-    file.extend(f32_bytes(&data));
-    std::fs::write(&input, &file).unwrap();
+    let file = write_f32_npy(&input, "(2, 3, 5)", &data);
 
     let result = run(&["apply", input.to_str().unwrap(), output.to_str().unwrap()]);
     assert!(result.status.success(), "{}", stderr(&result));
@@ -117,9 +120,7 @@ fn apply_handles_scalars_and_empty_arrays() {
     ] {
         let input = dir.path().join(format!("{name}.npy"));
         let output = dir.path().join(format!("{name}.out.npy"));
-        let mut file = numpy_header("<f4", false, shape);
-        file.extend(f32_bytes(&data));
-        std::fs::write(&input, &file).unwrap();
+        write_f32_npy(&input, shape, &data);
         let result = run(&["apply", input.to_str().unwrap(), output.to_str().unwrap()]);
         assert!(result.status.success(), "{name}: {}", stderr(&result));
         let array = npy::read(&mut std::fs::File::open(&output).unwrap()).unwrap();
@@ -214,9 +215,7 @@ fn apply_rejects_bad_files_without_leaving_output() {
 fn apply_refuses_to_overwrite_its_input() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("same.npy");
-    let mut file = numpy_header("<f4", false, "(2,)");
-    file.extend(f32_bytes(&[1.0, 2.0]));
-    std::fs::write(&input, &file).unwrap();
+    let file = write_f32_npy(&input, "(2,)", &[1.0, 2.0]);
     let result = run(&["apply", input.to_str().unwrap(), input.to_str().unwrap()]);
     assert_fails_with(&result, "same file");
     assert_eq!(std::fs::read(&input).unwrap(), file);

@@ -9,9 +9,7 @@ use std::process::{Command, Output, Stdio};
 use wgpu_sigmoid::npy::{self, DataReader, DataWriter, Dtype};
 use wgpu_sigmoid::{cpu, verify};
 
-use super::cli::{
-    assert_fails_with, error_line, leftovers, numpy_header, run, stderr, write_f32_npy,
-};
+use super::cli::{assert_fails_with, error_line, leftovers, run, stderr, write_f32_npy, write_npy};
 use super::common::{assert_matches_reference, gpu, test_data};
 
 /// Peak resident memory `apply` promises with its default block size (README).
@@ -89,9 +87,8 @@ fn apply_float16_meets_its_contract_over_all_65536_inputs() {
     let dir = tempfile::tempdir().unwrap();
     let (input, output) = (dir.path().join("in16.npy"), dir.path().join("out16.npy"));
     let all: Vec<half::f16> = (0..=u16::MAX).map(half::f16::from_bits).collect();
-    let mut file = numpy_header("<f2", false, "(256, 256)");
-    file.extend(all.iter().flat_map(|x| x.to_le_bytes()));
-    std::fs::write(&input, &file).unwrap();
+    let body: Vec<u8> = all.iter().flat_map(|x| x.to_le_bytes()).collect();
+    write_npy(&input, "<f2", "(256, 256)", &body);
 
     let result = run(&[
         "apply",
@@ -155,9 +152,8 @@ fn apply_bfloat16_as_uint16_with_the_flag() {
     let dir = tempfile::tempdir().unwrap();
     let (input, output) = (dir.path().join("in.npy"), dir.path().join("out.npy"));
     let all: Vec<half::bf16> = (0..=u16::MAX).map(half::bf16::from_bits).collect();
-    let mut file = numpy_header("<u2", false, "(65536,)");
-    file.extend(all.iter().flat_map(|x| x.to_le_bytes()));
-    std::fs::write(&input, &file).unwrap();
+    let body: Vec<u8> = all.iter().flat_map(|x| x.to_le_bytes()).collect();
+    write_npy(&input, "<u2", "(65536,)", &body);
 
     // Without --bf16, uint16 data is refused rather than taken for floats.
     let refused = run(&["apply", path_str(&input), path_str(&output)]);
