@@ -4,9 +4,9 @@
 //! gives the same bits.
 
 use half::{bf16, f16};
-use wgpu_sigmoid::{Error, Options, cpu};
+use wgpu_sigmoid::{Error, cpu};
 
-use super::common::{bits, gpu, gpu_with, test_data};
+use super::common::{bits, gpu, small_pieces, test_data};
 
 /// The stated bound for f32 (three roundings of relative error ≤ 2^-24).
 const MAX_ULP_F32: u32 = 3;
@@ -125,12 +125,7 @@ fn pieces_and_apis_agree() {
     let Some(shared) = gpu() else { return };
     // Pieces of 1 024 elements: y and dy share each slot's input buffer at aligned
     // offsets, and ten pieces wrap around the ring.
-    let Some(Ok(small)) = gpu_with(Options {
-        max_chunk_elements: 1024,
-        ..Options::default()
-    }) else {
-        return;
-    };
+    let Some(small) = small_pieces() else { return };
     for len in [0usize, 1, 5, 1023, 1025, 10 * 1024 + 3] {
         let (y, dy) = inputs(len, 80 + len as u64);
         let expected = shared.backward(&y, &dy).unwrap();

@@ -150,3 +150,18 @@ pub fn every_arith() -> impl Iterator<Item = wgpu_sigmoid::cpu::mirror::Arith> {
         reassociate: liberties & 8 != 0,
     })
 }
+
+/// A shared instance with pieces of 1 024 elements, so that test lengths cross piece and
+/// ring boundaries; `None` only where [`gpu`] is `None`, a panic if it cannot be made.
+pub fn small_pieces() -> Option<&'static Sigmoid> {
+    static INSTANCE: OnceLock<Option<Sigmoid>> = OnceLock::new();
+    INSTANCE
+        .get_or_init(|| {
+            gpu_with(Options {
+                max_chunk_elements: 1024,
+                ..Options::default()
+            })
+            .map(|r| r.unwrap())
+        })
+        .as_ref()
+}

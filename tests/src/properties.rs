@@ -3,27 +3,10 @@
 //! the CPU reference within the contract, and all APIs agree bit for bit; the
 //! neighbours of the slice are never touched. `PROPTEST_CASES=N` sets the case count.
 
-use std::sync::OnceLock;
-
 use proptest::prelude::*;
-use wgpu_sigmoid::{Options, Sigmoid};
+use wgpu_sigmoid::Sigmoid;
 
-use super::common::{assert_matches_reference, bits, gpu, gpu_with};
-
-/// An instance with tiny pieces, so that random lengths cross piece and ring
-/// boundaries.
-fn small_pieces() -> Option<&'static Sigmoid> {
-    static INSTANCE: OnceLock<Option<Sigmoid>> = OnceLock::new();
-    INSTANCE
-        .get_or_init(|| {
-            gpu_with(Options {
-                max_chunk_elements: 1024,
-                ..Options::default()
-            })
-            .map(|r| r.unwrap())
-        })
-        .as_ref()
-}
+use super::common::{assert_matches_reference, bits, gpu, small_pieces};
 
 fn value() -> impl Strategy<Value = f32> {
     prop_oneof![
