@@ -4,9 +4,10 @@
 //!
 //! Each variant is `shaders/sigmoid.wgsl` with a few lines replaced: either cut short
 //! (it returns an intermediate value, to price a prefix of the algorithm), or with one
-//! piece removed or rewritten. The replacements are made on the text here, for this
-//! experiment only; a pattern that no longer occurs in the shader panics, so the harness
-//! cannot silently measure the wrong thing after the shader changes.
+//! piece removed or rewritten; a few start from the shader with a scalar copy of the
+//! algorithm appended (`per_component`). The replacements are made on the text here,
+//! for this experiment only; a pattern that no longer occurs in the shader panics, so
+//! the harness cannot silently measure the wrong thing after the shader changes.
 //!
 //! Timing is the host clock around submit + wait of one dispatch over `N` elements
 //! (default 8 Mi, within one binding on every adapter), the median of `ITERATIONS`
@@ -29,8 +30,23 @@ type Variant = (&'static str, &'static [(&'static str, &'static str)]);
 
 const NO_EDIT: &[(&str, &str)] = &[];
 
+/// A first edit with this pattern starts from `per_component()` instead of the shader.
+const PER_COMPONENT: &str = "<per component>";
+
 const VARIANTS: &[Variant] = &[
     ("shipped kernel", NO_EDIT),
+    // Each component through a scalar copy of the algorithm, in sequence (register
+    // pressure: the vec4 code keeps four of every intermediate live).
+    (
+        "one component at a time",
+        &[
+            (PER_COMPONENT, ""),
+            (
+                "output_vec4[index] = sigmoid4(input_vec4[index]);",
+                "output_vec4[index] = sigmoid_components(input_vec4[index]);",
+            ),
+        ],
+    ),
     // Prefixes: the kernel cut short after each stage.
     (
         "prefix: range reduction (returns r)",
@@ -101,6 +117,56 @@ const VARIANTS: &[Variant] = &[
             ("let q = q0 + remainder / d;", "let q = q0 + remainder * inv;"),
         ],
     ),
+    // The JIT code loads a vec4 as four per-lane loops; these two variants load each
+    // component on its own, so that its arithmetic could overlap the next load.
+    (
+        "scalar loads, each before its component's arithmetic",
+        &[
+            (PER_COMPONENT, ""),
+            (
+                "output_vec4[index] = sigmoid4(input_vec4[index]);",
+                "let base = index * 4u;
+        let y0 = sigmoid1(input_scalar[base]);
+        let y1 = sigmoid1(input_scalar[base + 1u]);
+        let y2 = sigmoid1(input_scalar[base + 2u]);
+        let y3 = sigmoid1(input_scalar[base + 3u]);
+        output_vec4[index] = vec4<f32>(y0, y1, y2, y3);",
+            ),
+        ],
+    ),
+    (
+        "prefix: the copy with those scalar loads",
+        &[
+            (
+                "output_vec4[index] = sigmoid4(input_vec4[index]);",
+                "let base = index * 4u;
+        let y0 = input_scalar[base];
+        let y1 = input_scalar[base + 1u];
+        let y2 = input_scalar[base + 2u];
+        let y3 = input_scalar[base + 3u];
+        output_vec4[index] = vec4<f32>(y0, y1, y2, y3);",
+            ),
+        ],
+    ),
+    (
+        "reciprocal of a short exp instead of two divisions",
+        &[
+            (
+                "    let r = r_hi + r_lo;\n",
+                // 1 / (1 + exp(a)) to about 2^-15 from a degree-4 Taylor polynomial,
+                // off the accurate exp's critical path; one correction step squares
+                // its error away.
+                "    let r = r_hi + r_lo;
+    let pow2_early = bitcast<vec4<f32>>(vec4<u32>(max(vec4<i32>(k) + vec4<i32>(127), vec4<i32>(0))) << vec4<u32>(23u));
+    let r_sq = r * r;
+    let e_short = pow2_early * (1.0 + r + r_sq * (fma(r, vec4<f32>(0.16666667), vec4<f32>(0.5)) + r_sq * 0.041666668));
+    let rcp = 1.0 / (1.0 + e_short);
+",
+            ),
+            ("let q0 = opaque(n / d);", "let q0 = opaque(n * rcp);"),
+            ("let q = q0 + remainder / d;", "let q = q0 + remainder * rcp;"),
+        ],
+    ),
     (
         "Estrin instead of Horner polynomial",
         &[(
@@ -142,8 +208,32 @@ const VARIANTS: &[Variant] = &[
     ),
 ];
 
+/// The shader with `sigmoid4` evaluated one component at a time: the scalar functions
+/// are the vec4 ones with every vec4 type made scalar.
+fn per_component() -> String {
+    let start = SIGMOID_WGSL.find("fn opaque(").expect("opaque");
+    let end = SIGMOID_WGSL
+        .find("// Linear invocation index")
+        .expect("linear_index");
+    let scalar = SIGMOID_WGSL[start..end]
+        .replace("vec4<f32>", "f32")
+        .replace("vec4<u32>", "u32")
+        .replace("vec4<i32>", "i32")
+        .replace("opaque(", "opaque1(")
+        .replace("scale_by_pow2(", "scale_by_pow2_1(")
+        .replace("sigmoid4(", "sigmoid1(");
+    format!(
+        "{SIGMOID_WGSL}\n{scalar}\nfn sigmoid_components(x: vec4<f32>) -> vec4<f32> {{\n    return vec4<f32>(sigmoid1(x.x), sigmoid1(x.y), sigmoid1(x.z), sigmoid1(x.w));\n}}\n"
+    )
+}
+
 fn apply(edits: &[(&str, &str)]) -> String {
-    let mut source = SIGMOID_WGSL.to_string();
+    let mut source = if edits.first().is_some_and(|(p, _)| *p == PER_COMPONENT) {
+        per_component()
+    } else {
+        SIGMOID_WGSL.to_string()
+    };
+    let edits = edits.iter().filter(|(p, _)| *p != PER_COMPONENT);
     for (pattern, replacement) in edits {
         assert!(
             source.contains(pattern),
@@ -161,7 +251,6 @@ fn env_or(name: &str, default: u64) -> u64 {
 struct Kernel {
     name: String,
     pipeline: wgpu::ComputePipeline,
-    bind_group: wgpu::BindGroup,
     times_ms: Vec<f64>,
 }
 
@@ -232,48 +321,81 @@ fn main() {
     for (name, edits) in VARIANTS.iter().filter(|(name, _)| name.contains(&only)) {
         sources.push((name.to_string(), apply(edits), "sigmoid_main"));
     }
+    // One explicit layout for every kernel, so that a variant may read the input through
+    // the scalar view (binding 2) or not, and the copy kernel need not read the uniform.
+    let storage = |binding, read_only| wgpu::BindGroupLayoutEntry {
+        binding,
+        visibility: wgpu::ShaderStages::COMPUTE,
+        ty: wgpu::BindingType::Buffer {
+            ty: wgpu::BufferBindingType::Storage { read_only },
+            has_dynamic_offset: false,
+            min_binding_size: None,
+        },
+        count: None,
+    };
+    let bind_group_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+        label: Some("ablation bindings"),
+        entries: &[
+            storage(0, true),
+            storage(1, false),
+            storage(2, true),
+            wgpu::BindGroupLayoutEntry {
+                binding: 4,
+                visibility: wgpu::ShaderStages::COMPUTE,
+                ty: wgpu::BindingType::Buffer {
+                    ty: wgpu::BufferBindingType::Uniform,
+                    has_dynamic_offset: false,
+                    min_binding_size: None,
+                },
+                count: None,
+            },
+        ],
+    });
+    let layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+        label: Some("ablation"),
+        bind_group_layouts: &[Some(&bind_group_layout)],
+        immediate_size: 0,
+    });
+    let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+        label: Some("ablation"),
+        layout: &bind_group_layout,
+        entries: &[
+            wgpu::BindGroupEntry {
+                binding: 0,
+                resource: input.as_entire_binding(),
+            },
+            wgpu::BindGroupEntry {
+                binding: 1,
+                resource: output.as_entire_binding(),
+            },
+            wgpu::BindGroupEntry {
+                binding: 2,
+                resource: input.as_entire_binding(),
+            },
+            wgpu::BindGroupEntry {
+                binding: 4,
+                resource: params.as_entire_binding(),
+            },
+        ],
+    });
     let mut kernels: Vec<Kernel> = sources
         .into_iter()
         .map(|(name, source, entry_point)| {
             let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
                 label: Some(&name),
-                source: wgpu::ShaderSource::Wgsl(source.clone().into()),
+                source: wgpu::ShaderSource::Wgsl(source.into()),
             });
             let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
                 label: Some(&name),
-                layout: None,
+                layout: Some(&layout),
                 module: &module,
                 entry_point: Some(entry_point),
                 compilation_options: Default::default(),
                 cache: None,
             });
-            let mut entries = vec![
-                wgpu::BindGroupEntry {
-                    binding: 0,
-                    resource: input.as_entire_binding(),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 1,
-                    resource: output.as_entire_binding(),
-                },
-            ];
-            // The copy kernel never reads the uniform, and an automatic layout leaves
-            // out what a shader does not use.
-            if entry_point == "sigmoid_main" {
-                entries.push(wgpu::BindGroupEntry {
-                    binding: 4,
-                    resource: params.as_entire_binding(),
-                });
-            }
-            let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
-                label: Some(&name),
-                layout: &pipeline.get_bind_group_layout(0),
-                entries: &entries,
-            });
             Kernel {
                 name,
                 pipeline,
-                bind_group,
                 times_ms: Vec::new(),
             }
         })
@@ -285,7 +407,7 @@ fn main() {
         {
             let mut pass = encoder.begin_compute_pass(&Default::default());
             pass.set_pipeline(&kernel.pipeline);
-            pass.set_bind_group(0, &kernel.bind_group, &[]);
+            pass.set_bind_group(0, &bind_group, &[]);
             pass.dispatch_workgroups(x_groups, y_groups, 1);
         }
         let start = Instant::now();
