@@ -90,25 +90,19 @@ fn sixteen_bit_tensors_match_the_host_api() {
         .unwrap();
     let sentinel = half::f16::from_f32(-7.0);
     let output = sigmoid.upload_half(&[sentinel; 16]).unwrap();
-    let mut encoder = sigmoid
-        .device()
-        .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None });
-    sigmoid
-        .encode_half::<half::f16>(&mut encoder, input.buffer(), 0, output.buffer(), 0, 7)
-        .unwrap();
-    sigmoid.queue().submit([encoder.finish()]);
+    submit_with(sigmoid, |encoder| {
+        sigmoid.encode_half::<half::f16>(encoder, input.buffer(), 0, output.buffer(), 0, 7)
+    })
+    .unwrap();
     let after = sigmoid.download(&output).unwrap();
     let expected = sigmoid.forward_half(&[half::f16::from_f32(2.0)]).unwrap()[0];
     assert!(after[..7].iter().all(|&v| v == expected), "{after:?}");
     assert!(after[7..].iter().all(|&v| v == sentinel), "{after:?}");
     // In place on an odd count: the element after the range keeps its value.
-    let mut encoder = sigmoid
-        .device()
-        .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None });
-    sigmoid
-        .encode_half::<half::f16>(&mut encoder, output.buffer(), 0, output.buffer(), 0, 5)
-        .unwrap();
-    sigmoid.queue().submit([encoder.finish()]);
+    submit_with(sigmoid, |encoder| {
+        sigmoid.encode_half::<half::f16>(encoder, output.buffer(), 0, output.buffer(), 0, 5)
+    })
+    .unwrap();
     let again = sigmoid.download(&output).unwrap();
     let twice = sigmoid.forward_half(&[expected]).unwrap()[0];
     assert!(again[..5].iter().all(|&v| v == twice), "{again:?}");
@@ -183,6 +177,18 @@ fn long_tensors_are_split_into_aligned_dispatches() {
     assert_matches_reference(&x, &sigmoid.download(&t).unwrap());
 }
 
+/// Submits, in one command buffer, what `record` encodes; returns what `record` returns.
+fn submit_with<T>(sigmoid: &Sigmoid, record: impl FnOnce(&mut wgpu::CommandEncoder) -> T) -> T {
+    let mut encoder = sigmoid
+        .device()
+        .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+            label: Some("test encoder"),
+        });
+    let recorded = record(&mut encoder);
+    sigmoid.queue().submit([encoder.finish()]);
+    recorded
+}
+
 /// A device of the caller's, with wgpu's default error handler (which panics on any
 /// uncaptured error), and an instance on it.
 fn caller_device() -> Option<Sigmoid> {
@@ -230,28 +236,16 @@ fn encode_works_on_unpadded_ranges_at_offsets_in_callers_buffers() {
         sigmoid
             .queue()
             .write_buffer(&output, 0, bytemuck::cast_slice(&sentinel));
-        let mut encoder = sigmoid
-            .device()
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None });
-        sigmoid
-            .encode(
-                &mut encoder,
-                &input,
-                input_offset,
-                &output,
-                output_offset,
-                len,
-            )
-            .unwrap();
-        sigmoid.queue().submit([encoder.finish()]);
+        submit_with(&sigmoid, |encoder| {
+            sigmoid.encode(encoder, &input, input_offset, &output, output_offset, len)
+        })
+        .unwrap();
 
         // Read the whole output buffer back through a tensor-sized copy.
         let all = sigmoid.zeros(output_offset / 4 + len).unwrap();
-        let mut encoder = sigmoid
-            .device()
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None });
-        encoder.copy_buffer_to_buffer(&output, 0, all.buffer(), 0, output_offset + len * 4);
-        sigmoid.queue().submit([encoder.finish()]);
+        submit_with(&sigmoid, |encoder| {
+            encoder.copy_buffer_to_buffer(&output, 0, all.buffer(), 0, output_offset + len * 4);
+        });
         let y = sigmoid.download(&all).unwrap();
         let (before, result) = y.split_at((output_offset / 4) as usize);
         assert_eq!(
