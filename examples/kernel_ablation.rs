@@ -30,23 +30,8 @@ type Variant = (&'static str, &'static [(&'static str, &'static str)]);
 
 const NO_EDIT: &[(&str, &str)] = &[];
 
-/// A first edit with this pattern starts from `per_component()` instead of the shader.
-const PER_COMPONENT: &str = "<per component>";
-
 const VARIANTS: &[Variant] = &[
     ("shipped kernel", NO_EDIT),
-    // Each component through a scalar copy of the algorithm, in sequence (register
-    // pressure: the vec4 code keeps four of every intermediate live).
-    (
-        "one component at a time",
-        &[
-            (PER_COMPONENT, ""),
-            (
-                "output_vec4[index] = sigmoid4(input_vec4[index]);",
-                "output_vec4[index] = sigmoid_components(input_vec4[index]);",
-            ),
-        ],
-    ),
     // Prefixes: the kernel cut short after each stage.
     (
         "prefix: range reduction (returns r)",
@@ -117,25 +102,10 @@ const VARIANTS: &[Variant] = &[
             ("let q = q0 + remainder / d;", "let q = q0 + remainder * inv;"),
         ],
     ),
-    // The JIT code loads a vec4 as four per-lane loops; these two variants load each
-    // component on its own, so that its arithmetic could overlap the next load.
+    // The copy half of "scalar loads, each before its component's arithmetic" (in
+    // PER_COMPONENT_VARIANTS): each component of the vec4 loaded on its own.
     (
-        "scalar loads, each before its component's arithmetic",
-        &[
-            (PER_COMPONENT, ""),
-            (
-                "output_vec4[index] = sigmoid4(input_vec4[index]);",
-                "let base = index * 4u;
-        let y0 = sigmoid1(input_scalar[base]);
-        let y1 = sigmoid1(input_scalar[base + 1u]);
-        let y2 = sigmoid1(input_scalar[base + 2u]);
-        let y3 = sigmoid1(input_scalar[base + 3u]);
-        output_vec4[index] = vec4<f32>(y0, y1, y2, y3);",
-            ),
-        ],
-    ),
-    (
-        "prefix: the copy with those scalar loads",
+        "prefix: the copy with scalar loads per component",
         &[
             (
                 "output_vec4[index] = sigmoid4(input_vec4[index]);",
@@ -208,6 +178,34 @@ const VARIANTS: &[Variant] = &[
     ),
 ];
 
+/// Variants whose edits apply to `per_component()` instead of the shader.
+const PER_COMPONENT_VARIANTS: &[Variant] = &[
+    // Each component through a scalar copy of the algorithm, in sequence (register
+    // pressure: the vec4 code keeps four of every intermediate live).
+    (
+        "one component at a time",
+        &[(
+            "output_vec4[index] = sigmoid4(input_vec4[index]);",
+            "output_vec4[index] = sigmoid_components(input_vec4[index]);",
+        )],
+    ),
+    // The JIT code loads a vec4 as four per-lane loops; this variant loads each
+    // component on its own, so that its arithmetic could overlap the next load (the
+    // copy with the same loads is in VARIANTS).
+    (
+        "scalar loads, each before its component's arithmetic",
+        &[(
+            "output_vec4[index] = sigmoid4(input_vec4[index]);",
+            "let base = index * 4u;
+        let y0 = sigmoid1(input_scalar[base]);
+        let y1 = sigmoid1(input_scalar[base + 1u]);
+        let y2 = sigmoid1(input_scalar[base + 2u]);
+        let y3 = sigmoid1(input_scalar[base + 3u]);
+        output_vec4[index] = vec4<f32>(y0, y1, y2, y3);",
+        )],
+    ),
+];
+
 /// The shader with `sigmoid4` evaluated one component at a time: the scalar functions
 /// are the vec4 ones with every vec4 type made scalar.
 fn per_component() -> String {
@@ -227,13 +225,9 @@ fn per_component() -> String {
     )
 }
 
-fn apply(edits: &[(&str, &str)]) -> String {
-    let mut source = if edits.first().is_some_and(|(p, _)| *p == PER_COMPONENT) {
-        per_component()
-    } else {
-        SIGMOID_WGSL.to_string()
-    };
-    let edits = edits.iter().filter(|(p, _)| *p != PER_COMPONENT);
+/// `base` with `edits` made.
+fn apply(base: &str, edits: &[(&str, &str)]) -> String {
+    let mut source = base.to_string();
     for (pattern, replacement) in edits {
         assert!(
             source.contains(pattern),
@@ -318,8 +312,15 @@ fn main() {
         "copy_main",
     )];
     let only = std::env::var("ONLY").unwrap_or_default();
-    for (name, edits) in VARIANTS.iter().filter(|(name, _)| name.contains(&only)) {
-        sources.push((name.to_string(), apply(edits), "sigmoid_main"));
+    let per_component = per_component();
+    let bases = [
+        (SIGMOID_WGSL, VARIANTS),
+        (per_component.as_str(), PER_COMPONENT_VARIANTS),
+    ];
+    for (base, variants) in bases {
+        for (name, edits) in variants.iter().filter(|(name, _)| name.contains(&only)) {
+            sources.push((name.to_string(), apply(base, edits), "sigmoid_main"));
+        }
     }
     // One explicit layout for every kernel, so that a variant may read the input through
     // the scalar view (binding 2) or not, and the copy kernel need not read the uniform.
