@@ -1,5 +1,9 @@
-// Elementwise sigmoid(x) = 1 / (1 + exp(-x)) on f32, faithfully rounded (≤ 1 ULP on the
-// CPU mirror, src/cpu/mirror.rs, which follows this file step for step).
+// Elementwise sigmoid(x) = 1 / (1 + exp(-x)) on f32, faithfully rounded: within 1 ULP of
+// the correctly rounded result for all 2^32 inputs, checked exhaustively on the CPU
+// mirror (src/cpu/mirror.rs, which follows this file step for step) under strict,
+// unfused, flushing and approximate-division arithmetic; about 98 % exactly rounded.
+// exp is carried as one rounded float: an unevaluated sum u + u_lo would round 99.5 %
+// exactly but costs 5-7 % of the kernel's time on lavapipe (BENCHMARKS.md).
 //
 // Accuracy must not depend on IEEE-strict behaviour, which WGSL does not promise:
 // - special values (NaN, ±inf) are recognised from the bits, never with float compares;
@@ -7,13 +11,11 @@
 // - subnormal results are assembled from integer bits, since hardware may flush them;
 // - no subnormal enters or leaves float arithmetic on the common path: a CPU adapter
 //   without flush-to-zero (lavapipe, llvmpipe on x86) takes a slow microcode assist on
-//   each such operation, which cost 4-6 % of the kernel's time on data with inputs
-//   between -87 and -70 or below 2^-63 in magnitude (examples/kernel_ablation.rs);
-// - exact error terms (Fast2Sum, Cody-Waite, the division remainder) go through
-//   `opaque()`, so a compiler that reassociates or contracts cannot fold them to zero,
-//   merge the two halves of ln 2, or regroup a sum whose order makes it exact. Every sum
-//   of three or more terms left unprotected is of small terms whose order does not
-//   matter (the CPU mirror checks that with those sums regrouped).
+//   each such operation, which cost 4-6 % of the kernel's time when inputs below 2^-63
+//   in magnitude still reached it (examples/kernel_ablation.rs);
+// - exact error terms (Cody-Waite, the division remainder) and the one sum whose order
+//   matters (1 + r + r^2 P(r)) go through `opaque()`, so a compiler that reassociates or
+//   contracts cannot fold them to zero, merge the two halves of ln 2, or round twice.
 //
 // Layout: in `sigmoid_main` one invocation handles one vec4 (bindings 0 and 1, bound to
 // exactly the whole vec4s). The last 1-3 elements of a length that is not a multiple of 4
@@ -63,20 +65,18 @@ const LN2_LO: f32 = -2.1219444e-4;
 const CLAMP_BITS: u32 = 0x42d20000u;
 // Bits of 2^-25: below |x| = 2^-25 the result is exactly 0.5, as it is at 2^-25.
 const TINY_BITS: u32 = 0x33000000u;
-// 2^-64: the least scale of exp's low part (see e_lo).
-const TWO_POW_MINUS_64: f32 = 5.421011e-20;
 const EXPONENT_ONES: u32 = 0x7f800000u;
 const QUIET_NAN_BIT: u32 = 0x00400000u;
 const MIN_NORMAL: f32 = 1.17549435e-38;
 const TWO_POW_23: f32 = 8388608.0;
 const TWO_POW_23_BITS: u32 = 0x4b000000u;
-// expm1(r) = r + r^2 P(r) on |r| <= ln2 / 2 (Cephes' expf coefficients).
-const P0: f32 = 1.9875691e-4;
-const P1: f32 = 1.3981999e-3;
-const P2: f32 = 8.333452e-3;
-const P3: f32 = 4.1665796e-2;
-const P4: f32 = 1.6666665e-1;
-const P5: f32 = 0.5;
+// exp(r) = 1 + r + r^2 P(r) on |r| <= ln2 / 2: P is a minimax fit of degree 4 (relative
+// error of exp below 2^-27.9; degree 3 reaches only 2^-23.2, as large as u's rounding).
+const P0: f32 = 1.3814616e-3;
+const P1: f32 = 8.36871e-3;
+const P2: f32 = 4.166839e-2;
+const P3: f32 = 1.6666521e-1;
+const P4: f32 = 4.9999994e-1;
 
 // The identity, invisible to the optimiser: the compiler cannot know that
 // `params.opaque_zero` is 0, so it cannot rewrite expressions across this call.
@@ -109,51 +109,42 @@ fn sigmoid4(x: vec4<f32>) -> vec4<f32> {
     // sigmoid(x) = exp(a) / (1 + exp(a)) for x <= 0 and 1 / (1 + exp(a)) for x > 0.
     let a = -bitcast<vec4<f32>>(clamp(magnitude_bits, vec4<u32>(TINY_BITS), vec4<u32>(CLAMP_BITS)));
 
-    // a = k ln2 + r_hi + r_lo, |r| <= ln2 / 2 (Cody-Waite); a - k * LN2_HI is exact.
+    // a = k ln2 + r, |r| <= ln2 / 2 (Cody-Waite): a - k * LN2_HI is exact, so r carries
+    // only the rounding of its last step.
     let k = round(a * LOG2_E);
     let r_hi = opaque(fma(-k, vec4<f32>(LN2_HI), a));
-    let r_lo = -k * LN2_LO;
-    let r = r_hi + r_lo;
+    let r = fma(-k, vec4<f32>(LN2_LO), r_hi);
 
-    // exp(a) = 2^k (1 + r_hi + r_lo + r^2 P(r)) = 2^k (u + u_lo). The large term
-    // 1 + r_hi is split exactly (Fast2Sum) and the small terms join its low part, so the
-    // rounding of r never reaches the result.
+    // exp(r) = 1 + r + r^2 P(r), rounded once into u. `opaque` keeps the small terms
+    // summed first: adding 1 + r first rounds twice (2 ULP results).
     var p = fma(vec4<f32>(P0), r, vec4<f32>(P1));
     p = fma(p, r, vec4<f32>(P2));
     p = fma(p, r, vec4<f32>(P3));
     p = fma(p, r, vec4<f32>(P4));
-    p = fma(p, r, vec4<f32>(P5));
-    let one_plus_r = 1.0 + r_hi;
-    let low = opaque(r_hi - opaque(opaque(one_plus_r) - 1.0)) + fma(r * r, p, r_lo);
-    let u = one_plus_r + low;
-    let u_lo = low - opaque(opaque(u) - one_plus_r);
+    let u = 1.0 + opaque(fma(r * r, p, r));
 
-    // exp(a) = e + e_lo = 2^k (u + u_lo): scaling by a power of two is exact. 2^k is
-    // built from bits and is 0 below 2^-126, where 1 + e = 1 far beyond f32 precision.
+    // e = exp(a) = 2^k u: scaling by a power of two is exact. 2^k is built from bits and
+    // is 0 below 2^-126, where 1 + e = 1 far beyond f32 precision.
     let k_int = vec4<i32>(k);
     let pow2_k = bitcast<vec4<f32>>(vec4<u32>(max(k_int + vec4<i32>(127), vec4<i32>(0))) << vec4<u32>(23u));
     let e = u * pow2_k;
-    // Scaled by at least 2^-64, so that it stays normal: below that e_lo is far beneath
-    // every term it meets (u_lo for x <= 0, 1 for x > 0), and only its size matters.
-    let e_lo = u_lo * max(pow2_k, vec4<f32>(TWO_POW_MINUS_64));
     let d = 1.0 + e;
 
-    // The quotient n / (1 + e + e_lo), with n + n_lo = u + u_lo for x <= 0 (then scaled
-    // by 2^k) and n = 1 for x > 0.
+    // The quotient n / (1 + e), with n = u for x <= 0 (then scaled by 2^k) and n = 1
+    // for x > 0.
     let positive = (bits >> vec4<u32>(31u)) == vec4<u32>(0u);
     let n = select(u, vec4<f32>(1.0), positive);
-    let n_lo = select(u_lo, vec4<f32>(0.0), positive);
 
-    // One correction step: q = q0 + remainder / d. The remainder
-    // n + n_lo - q0 (1 + e + e_lo) is evaluated as (n - q0) - q0 e + (n_lo - q0 e_lo):
-    // n - q0 is exact (q0 lies in [n/2, n]) and q0 e is exact with a fused fma, off by
-    // half an ulp of q0 e without one. The rounding of d costs nothing: d appears only
-    // in the quotient estimate, never in the remainder. `opaque(q0)` stops a compiler
-    // from contracting `n - q0` with the multiply inside an approximate division
+    // One correction step: q = q0 + remainder / d, with the remainder n - q0 (1 + e)
+    // evaluated as (n - q0) - q0 e: n - q0 is exact (q0 lies in [n/2, n]) and q0 e is
+    // exact with a fused fma, off by half an ulp of q0 e without one. So neither the
+    // rounding of d nor an approximate division reaches the result: d appears only in
+    // the estimate and in the correction's divisor. `opaque(q0)` stops a compiler from
+    // contracting `n - q0` with the multiply inside an approximate division
     // (q0 = n * rcp(d)) into one fma, after which n - q0 no longer matches the rounded
     // q0 used elsewhere (NVIDIA's Vulkan driver did this: 2 ULP errors without it).
     let q0 = opaque(n / d);
-    let remainder = fma(-q0, e, opaque(n - q0)) + (n_lo - q0 * e_lo);
+    let remainder = fma(-q0, e, opaque(n - q0));
     let q = q0 + remainder / d;
     let result = select(scale_by_pow2(q, pow2_k, k_int), q, positive);
 

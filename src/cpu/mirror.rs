@@ -18,9 +18,6 @@ pub struct Arith {
     /// `a / b` is computed as `a * (1 / b)`, rounding twice (up to about 1.5 ULP off),
     /// as GPU compilers do.
     pub approximate_division: bool,
-    /// Sums of three or more terms that no `opaque()` separates are evaluated in
-    /// another order, as a compiler that reassociates may.
-    pub reassociate: bool,
 }
 
 impl Arith {
@@ -29,15 +26,14 @@ impl Arith {
         fused_fma: true,
         flush_subnormals: false,
         approximate_division: false,
-        reassociate: false,
     };
-    /// The loosest arithmetic WGSL permits: unfused `fma`, flushed subnormals,
-    /// approximate division and regrouped sums.
+    /// The loosest arithmetic WGSL permits: unfused `fma`, flushed subnormals and
+    /// approximate division. (Reassociation needs no model: every sum in the kernel
+    /// whose order matters goes through `opaque()`.)
     pub const FAST_MATH: Arith = Arith {
         fused_fma: false,
         flush_subnormals: true,
         approximate_division: true,
-        reassociate: true,
     };
 
     fn ftz(self, x: f32) -> f32 {
@@ -92,17 +88,14 @@ pub const CLAMP_BITS: u32 = 0x42d2_0000;
 /// whose square underflows reaches float arithmetic (slow on CPUs without
 /// flush-to-zero).
 pub const TINY_BITS: u32 = 0x3300_0000;
-/// 2⁻⁶⁴: the least scale of `exp`'s low part, which keeps it normal.
-pub const TWO_POW_MINUS_64: f32 = 5.421_011e-20;
-/// Coefficients of `expm1(r) = r + r² P(r)` on |r| ≤ ln2/2 (Cephes' `expf`), highest
-/// degree first.
-pub const EXPM1_P: [f32; 6] = [
-    1.987_569_1e-4,
-    1.398_199_9e-3,
-    8.333_452e-3,
-    4.166_579_6e-2,
-    1.666_666_5e-1,
-    0.5,
+/// Coefficients of `P` in `exp(r) = 1 + r + r² P(r)` on |r| ≤ ln2/2 (a minimax fit of
+/// degree 4: relative error of `exp` below 2⁻²⁷·⁹), highest degree first.
+pub const EXP_P: [f32; 5] = [
+    1.381_461_6e-3,
+    8.368_71e-3,
+    4.166_839e-2,
+    1.666_652_1e-1,
+    4.999_999_4e-1,
 ];
 
 /// The kernel's sigmoid on one value with strict IEEE arithmetic.
@@ -125,55 +118,37 @@ pub fn sigmoid_with(x: f32, m: Arith) -> f32 {
     // from merging the two products into `k * (LN2_HI + LN2_LO)`, which loses the low part.
     let k = m.mul(a, LOG2_E).round_ties_even();
     let r_hi = opaque(m.fma(-k, LN2_HI, a));
-    let r_lo = m.mul(-k, LN2_LO);
-    let r = m.add(r_hi, r_lo);
+    let r = m.fma(-k, LN2_LO, r_hi);
 
-    // exp(a) = 2^k (1 + r_hi + r_lo + r² P(r)) = 2^k (u + u_lo). The large term 1 + r_hi
-    // is split exactly (Fast2Sum), and the small terms are added to its low part, so
-    // that the rounding of r never reaches the result.
-    let mut p = EXPM1_P[0];
-    for c in &EXPM1_P[1..] {
+    // exp(r) = 1 + r + r² P(r), rounded once into u. `opaque` keeps the small terms
+    // summed first: adding 1 + r first rounds twice (2 ULP results).
+    let mut p = EXP_P[0];
+    for c in &EXP_P[1..] {
         p = m.fma(p, r, *c);
     }
-    let one_plus_r = m.add(1.0, r_hi);
-    let small = m.fma(m.mul(r, r), p, r_lo);
-    let low = m.add(
-        opaque(m.sub(r_hi, opaque(m.sub(opaque(one_plus_r), 1.0)))),
-        small,
-    );
-    let u = m.add(one_plus_r, low);
-    let u_lo = m.sub(low, opaque(m.sub(opaque(u), one_plus_r)));
+    let u = m.add(1.0, opaque(m.fma(m.mul(r, r), p, r)));
 
-    // exp(a) = e + e_lo = 2^k (u + u_lo): scaling by a power of two is exact. 2^k is
-    // built from bits; below 2^-126 it is 0, where 1 + e = 1 far beyond f32 precision.
+    // e = exp(a) = 2^k u: scaling by a power of two is exact. 2^k is built from bits;
+    // below 2^-126 it is 0, where 1 + e = 1 far beyond f32 precision.
     let k_int = k as i32;
     let pow2_k = f32::from_bits(((k_int + 127).max(0) as u32) << 23);
     let e = m.mul(u, pow2_k);
-    // At least 2⁻⁶⁴ u_lo, so that it stays normal: smaller, it is far beneath every term
-    // it meets (u_lo for x ≤ 0, 1 for x > 0).
-    let e_lo = m.mul(u_lo, pow2_k.max(TWO_POW_MINUS_64));
     let d = m.add(1.0, e);
 
-    // The quotient n / (1 + e + e_lo), with n + n_lo = u + u_lo for x ≤ 0 (then scaled
-    // by 2^k) and n = 1 for x > 0.
+    // The quotient n / (1 + e), with n = u for x ≤ 0 (then scaled by 2^k) and n = 1 for
+    // x > 0.
     let positive = bits >> 31 == 0;
-    let (n, n_lo) = if positive { (1.0, 0.0) } else { (u, u_lo) };
+    let n = if positive { 1.0 } else { u };
 
-    // One correction step: q = q0 + remainder / d. The remainder
-    // n + n_lo - q0 (1 + e + e_lo) is evaluated as (n - q0) - q0 e + (n_lo - q0 e_lo):
-    // n - q0 is exact (q0 lies in [n/2, n]), and q0 e is exact with a fused fma and off
-    // by half an ulp of q0 e without one. Rounding d itself costs nothing: d appears
-    // only in the quotient estimate, never in the remainder. `opaque(q0)` stops a
-    // compiler from contracting `n - q0` with the multiply inside an approximate
+    // One correction step: q = q0 + remainder / d, with the remainder n - q0 (1 + e)
+    // evaluated as (n - q0) - q0 e: n - q0 is exact (q0 lies in [n/2, n]), and q0 e is
+    // exact with a fused fma and off by half an ulp of q0 e without one. Neither the
+    // rounding of d nor an approximate division reaches the result. `opaque(q0)` stops
+    // a compiler from contracting `n - q0` with the multiply inside an approximate
     // division (q0 = n * rcp(d)) into one fma, which would make n - q0 differ from the
     // rounded q0 the rest uses (seen on NVIDIA's Vulkan driver: 2 ULP errors).
     let q0 = opaque(m.div(n, d));
-    let exact_part = m.fma(-q0, e, opaque(m.sub(n, q0)));
-    let remainder = if m.reassociate {
-        m.sub(m.add(exact_part, n_lo), m.mul(q0, e_lo))
-    } else {
-        m.add(exact_part, m.sub(n_lo, m.mul(q0, e_lo)))
-    };
+    let remainder = m.fma(-q0, e, opaque(m.sub(n, q0)));
     let q = m.add(q0, m.div(remainder, d));
     let result = if positive {
         q

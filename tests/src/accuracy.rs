@@ -7,21 +7,30 @@ use wgpu_sigmoid::verify::{Report, Sweep};
 use super::common::every_arith;
 
 fn sweep_mirror(stride: u32, arith: mirror::Arith) -> Report {
+    // In pieces, so that a sweep of all 2³² inputs needs no 16 GiB buffer.
     let sweep = Sweep::new(stride);
-    let mut inputs = vec![0.0f32; sweep.len() as usize];
-    sweep.fill(0, &mut inputs);
-    let outputs: Vec<f32> = inputs
-        .iter()
-        .map(|&x| mirror::sigmoid_with(x, arith))
-        .collect();
-    wgpu_sigmoid::verify::check_parallel(&inputs, &outputs)
+    let mut inputs = vec![0.0f32; 1 << 24];
+    let mut report = Report::default();
+    let mut start = 0;
+    while start < sweep.len() {
+        let count = sweep.fill(start, &mut inputs);
+        let inputs = &inputs[..count];
+        let outputs: Vec<f32> = inputs
+            .iter()
+            .map(|&x| mirror::sigmoid_with(x, arith))
+            .collect();
+        report.merge(&wgpu_sigmoid::verify::check_parallel(inputs, &outputs));
+        start += count as u64;
+    }
+    report
 }
 
 #[test]
 fn mirror_is_faithful_with_ieee_arithmetic() {
     let report = sweep_mirror(4099, mirror::Arith::IEEE);
     assert!(report.meets(1), "{report}");
-    assert!(report.total().exact_percent() > 99.9, "{report}");
+    // 98.22 % over all 2³² inputs: exp is one rounded float (see shaders/sigmoid.wgsl).
+    assert!(report.total().exact_percent() > 98.0, "{report}");
 }
 
 #[test]
@@ -29,6 +38,30 @@ fn mirror_is_faithful_with_fast_math() {
     // Every combination of the liberties a GPU compiler may take.
     for arith in every_arith() {
         let report = sweep_mirror(4099, arith);
+        assert!(report.meets(1), "{arith:?}\n{report}");
+    }
+}
+
+#[test]
+#[ignore = "all 2³² inputs under four arithmetics, ≈ 30 minutes: run with --ignored"]
+fn mirror_is_faithful_over_all_inputs() {
+    // The corners of the liberties: strict; unfused fma; unfused, flushing and
+    // approximate division; fused, flushing and approximate division.
+    let corners = [
+        mirror::Arith::IEEE,
+        mirror::Arith {
+            fused_fma: false,
+            ..mirror::Arith::IEEE
+        },
+        mirror::Arith::FAST_MATH,
+        mirror::Arith {
+            fused_fma: true,
+            ..mirror::Arith::FAST_MATH
+        },
+    ];
+    for arith in corners {
+        let report = sweep_mirror(1, arith);
+        eprintln!("{arith:?}\n{report}");
         assert!(report.meets(1), "{arith:?}\n{report}");
     }
 }
