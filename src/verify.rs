@@ -257,6 +257,37 @@ impl Sweep {
     }
 }
 
+impl Sweep {
+    /// Runs the sweep through `compute` in pieces of at most `batch` inputs, so that no
+    /// buffer holds the whole sweep (all 2³² inputs would need 16 GiB), and checks each
+    /// piece with [`check_parallel`]. `compute(inputs, outputs)` fills `outputs` (of the
+    /// same length) with the implementation's results; `progress` is told how many
+    /// inputs are done after each piece. Stops at `compute`'s first error.
+    ///
+    /// # Errors
+    ///
+    /// The first error `compute` returns.
+    pub fn run<E>(
+        &self,
+        batch: usize,
+        mut compute: impl FnMut(&[f32], &mut [f32]) -> Result<(), E>,
+        mut progress: impl FnMut(u64),
+    ) -> Result<Report, E> {
+        let mut inputs = vec![0.0f32; batch.max(1)];
+        let mut outputs = vec![0.0f32; batch.max(1)];
+        let mut report = Report::default();
+        let mut done = 0u64;
+        while done < self.len() {
+            let n = self.fill(done, &mut inputs);
+            compute(&inputs[..n], &mut outputs[..n])?;
+            report.merge(&check_parallel(&inputs[..n], &outputs[..n]));
+            done += n as u64;
+            progress(done);
+        }
+        Ok(report)
+    }
+}
+
 /// Compares `outputs` with the reference for `inputs`, on all available cores.
 #[must_use]
 pub fn check_parallel(inputs: &[f32], outputs: &[f32]) -> Report {

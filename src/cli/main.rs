@@ -287,13 +287,7 @@ fn describe(info: &wgpu::AdapterInfo) -> String {
 fn run_verify(sigmoid: &Sigmoid, stride: u32, max_ulp: u32, quiet: bool) -> Result<(), CliError> {
     let sweep = verify::Sweep::new(stride);
     let total = sweep.len();
-    // Several pieces per call, so that transfers overlap the kernel.
-    let batch = 16 << 20;
-    let mut inputs = vec![0.0f32; batch];
-    let mut outputs = vec![0.0f32; batch];
-    let mut report = verify::Report::default();
     let started = Instant::now();
-    let mut done = 0u64;
     let patterns = if stride == 1 {
         "all 2^32 f32 bit patterns".to_string()
     } else {
@@ -304,13 +298,12 @@ fn run_verify(sigmoid: &Sigmoid, stride: u32, max_ulp: u32, quiet: bool) -> Resu
         describe(sigmoid.adapter_info())
     );
     let bar = progress::bar(total, false, quiet);
-    while done < total {
-        let n = sweep.fill(done, &mut inputs);
-        sigmoid.forward_into(&inputs[..n], &mut outputs[..n])?;
-        report.merge(&verify::check_parallel(&inputs[..n], &outputs[..n]));
-        done += n as u64;
-        bar.set_position(done);
-    }
+    // Several pieces per call, so that transfers overlap the kernel.
+    let report = sweep.run(
+        16 << 20,
+        |inputs, outputs| sigmoid.forward_into(inputs, outputs),
+        |done| bar.set_position(done),
+    )?;
     bar.finish_and_clear();
     println!("{report}");
     let worst = report.total().max_ulp;
