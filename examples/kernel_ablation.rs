@@ -17,7 +17,7 @@
 //! `wgpu-sigmoid bench` (-100 to 100 in steps of 0.05): the kernel's speed on a CPU
 //! adapter depends on the data where subnormals meet float arithmetic. Accuracy is
 //! checked on the same inputs. `ONLY=text` runs just the variants whose names contain
-//! `text`.
+//! `text` (`ONLY='a|b'`: `a` or `b`).
 //!
 //! ```text
 //! WGPU_BACKEND=vulkan cargo run --release --example kernel_ablation
@@ -77,6 +77,16 @@ const VARIANTS: &[Variant] = &[
             "select(q * pow2_k, q, positive)",
         )],
     ),
+    // Subnormal results left to the hardware: q * 2^(k+64) is exact, and the multiply by
+    // 2^-64 rounds once into the subnormal range. Right only where subnormals are not
+    // flushed (CPU adapters), and there every such product takes a microcode assist.
+    (
+        "subnormal results from the hardware (q * 2^(k+64) * 2^-64)",
+        &[(
+            "select(scale_by_pow2(q, pow2_k, k_int), q, positive)",
+            "select(q * bitcast<vec4<f32>>(vec4<u32>(k_int + vec4<i32>(191)) << vec4<u32>(23u)) * 5.421010862427522e-20, q, positive)",
+        )],
+    ),
     (
         "without NaN select",
         &[(
@@ -124,6 +134,49 @@ const VARIANTS: &[Variant] = &[
     p = fma(p, r, vec4<f32>(P4));",
             "    let p = fma(fma(vec4<f32>(P0), r, vec4<f32>(P1)), r * r, fma(vec4<f32>(P2), r, vec4<f32>(P3))) * r + vec4<f32>(P4);",
         )],
+    ),
+    // Five rewrites that each save an operation or shorten the dependency chain, together:
+    // k and 2^k from a magic-number add (no rounding instruction, no clamped
+    // conversion), 1 + e as one fma of the polynomial's sum (u need not be rounded
+    // first), one reciprocal that serves the estimate and the correction (an fma instead
+    // of a division and an add), the sign from a signed compare, and no cap on the
+    // subnormal scale (lanes it would overflow are the normal ones, selected away).
+    (
+        "leaner arithmetic: five savings together",
+        &[
+            (
+                "    let k = round(a * LOG2_E);\n",
+                "    let k_biased = opaque(fma(a, vec4<f32>(LOG2_E), vec4<f32>(12582912.0)));\n    let k = k_biased - 12582912.0;\n",
+            ),
+            (
+                "    let k_int = vec4<i32>(k);\n",
+                "    let k_int = bitcast<vec4<i32>>(k_biased) - vec4<i32>(0x4b400000);\n",
+            ),
+            (
+                "    let u = 1.0 + opaque(fma(r * r, p, r));\n",
+                "    let s = opaque(fma(r * r, p, r));\n    let u = 1.0 + s;\n",
+            ),
+            (
+                "    let d = 1.0 + e;\n",
+                "    let d = fma(s, pow2_k, 1.0 + pow2_k);\n",
+            ),
+            (
+                "let q0 = opaque(n / d);",
+                "let inv = 1.0 / d;\n    let q0 = opaque(n * inv);",
+            ),
+            (
+                "let q = q0 + remainder / d;",
+                "let q = fma(remainder, inv, q0);",
+            ),
+            (
+                "let positive = (bits >> vec4<u32>(31u)) == vec4<u32>(0u);",
+                "let positive = bitcast<vec4<i32>>(bits) >= vec4<i32>(0);",
+            ),
+            (
+                "min(k + vec4<i32>(276), vec4<i32>(150))",
+                "(k + vec4<i32>(276))",
+            ),
+        ],
     ),
     // The copy half of "scalar loads, each before its component's arithmetic" (in
     // PER_COMPONENT_VARIANTS): each component of the vec4 loaded on its own.
@@ -248,6 +301,16 @@ fn sigmoid4_previous(x: vec4<f32>) -> vec4<f32> {
 const PER_COMPONENT_VARIANTS: &[Variant] = &[
     // Each component through a scalar copy of the algorithm, in sequence (register
     // pressure: the vec4 code keeps four of every intermediate live).
+    // Each component's input made to depend (through `opaque_zero`) on the previous
+    // component's result: the four dependency chains run one after another instead of
+    // side by side, which prices the chain's latency.
+    (
+        "components one after another (each waits for the previous result)",
+        &[(
+            "output_vec4[index] = sigmoid4(input_vec4[index]);",
+            "output_vec4[index] = sigmoid_components_in_sequence(input_vec4[index]);",
+        )],
+    ),
     (
         "one component at a time",
         &[(
@@ -272,6 +335,22 @@ const PER_COMPONENT_VARIANTS: &[Variant] = &[
     ),
 ];
 
+/// `sigmoid_components` with each component's input tied to the previous component's
+/// result by a dependency the compiler cannot remove (`opaque_zero` is 0 at run time).
+const IN_SEQUENCE: &str = r"
+fn after(x: f32, previous: f32) -> f32 {
+    return bitcast<f32>(bitcast<u32>(x) ^ (bitcast<u32>(previous) & params.opaque_zero));
+}
+
+fn sigmoid_components_in_sequence(x: vec4<f32>) -> vec4<f32> {
+    let y0 = sigmoid1(x.x);
+    let y1 = sigmoid1(after(x.y, y0));
+    let y2 = sigmoid1(after(x.z, y1));
+    let y3 = sigmoid1(after(x.w, y2));
+    return vec4<f32>(y0, y1, y2, y3);
+}
+";
+
 /// The shader with `sigmoid4` evaluated one component at a time: the scalar functions
 /// are the vec4 ones with every vec4 type made scalar.
 fn per_component() -> String {
@@ -287,7 +366,7 @@ fn per_component() -> String {
         .replace("scale_by_pow2(", "scale_by_pow2_1(")
         .replace("sigmoid4(", "sigmoid1(");
     format!(
-        "{SIGMOID_WGSL}\n{scalar}\nfn sigmoid_components(x: vec4<f32>) -> vec4<f32> {{\n    return vec4<f32>(sigmoid1(x.x), sigmoid1(x.y), sigmoid1(x.z), sigmoid1(x.w));\n}}\n"
+        "{SIGMOID_WGSL}\n{scalar}\nfn sigmoid_components(x: vec4<f32>) -> vec4<f32> {{\n    return vec4<f32>(sigmoid1(x.x), sigmoid1(x.y), sigmoid1(x.z), sigmoid1(x.w));\n}}\n{IN_SEQUENCE}"
     )
 }
 
@@ -385,7 +464,10 @@ fn main() {
         (per_component.as_str(), PER_COMPONENT_VARIANTS),
     ];
     for (base, variants) in bases {
-        for (name, edits) in variants.iter().filter(|(name, _)| name.contains(&only)) {
+        for (name, edits) in variants
+            .iter()
+            .filter(|(name, _)| only.split('|').any(|text| name.contains(text)))
+        {
             sources.push((name.to_string(), apply(base, edits), "sigmoid_main"));
         }
     }
