@@ -299,8 +299,6 @@ fn sigmoid4_previous(x: vec4<f32>) -> vec4<f32> {
 
 /// Variants whose edits apply to `per_component()` instead of the shader.
 const PER_COMPONENT_VARIANTS: &[Variant] = &[
-    // Each component through a scalar copy of the algorithm, in sequence (register
-    // pressure: the vec4 code keeps four of every intermediate live).
     // Each component's input made to depend (through `opaque_zero`) on the previous
     // component's result: the four dependency chains run one after another instead of
     // side by side, which prices the chain's latency.
@@ -311,6 +309,8 @@ const PER_COMPONENT_VARIANTS: &[Variant] = &[
             "output_vec4[index] = sigmoid_components_in_sequence(input_vec4[index]);",
         )],
     ),
+    // Each component through a scalar copy of the algorithm, in sequence (register
+    // pressure: the vec4 code keeps four of every intermediate live).
     (
         "one component at a time",
         &[(
