@@ -136,8 +136,8 @@ const VARIANTS: &[Variant] = &[
         )],
     ),
     // Five rewrites that each save an operation or shorten the dependency chain, together:
-    // k and 2^k from a magic-number add (no rounding instruction, no clamped
-    // conversion), 1 + e as one fma of the polynomial's sum (u need not be rounded
+    // k and 2^k from a magic-number add (no rounding instruction, and k as an integer
+    // from the same bits), 1 + e as one fma of the polynomial's sum (u need not be rounded
     // first), one reciprocal that serves the estimate and the correction (an fma instead
     // of a division and an add), the sign from a signed compare, and no cap on the
     // subnormal scale (lanes it would overflow are the normal ones, selected away).
@@ -149,7 +149,7 @@ const VARIANTS: &[Variant] = &[
                 "    let k_biased = opaque(fma(a, vec4<f32>(LOG2_E), vec4<f32>(12582912.0)));\n    let k = k_biased - 12582912.0;\n",
             ),
             (
-                "    let k_int = vec4<i32>(k);\n",
+                "    let k_int = bitcast<vec4<i32>>(k + TWO_POW_23_TIMES_1_5) - vec4<i32>(TWO_POW_23_TIMES_1_5_BITS);\n",
                 "    let k_int = bitcast<vec4<i32>>(k_biased) - vec4<i32>(0x4b400000);\n",
             ),
             (
@@ -177,6 +177,14 @@ const VARIANTS: &[Variant] = &[
                 "(k + vec4<i32>(276))",
             ),
         ],
+    ),
+    // The shipped kernel reads k as an integer from bits; this row is WGSL's conversion.
+    (
+        "k_int by WGSL's conversion vec4<i32>(k) (saturating)",
+        &[(
+            "    let k_int = bitcast<vec4<i32>>(k + TWO_POW_23_TIMES_1_5) - vec4<i32>(TWO_POW_23_TIMES_1_5_BITS);\n",
+            "    let k_int = vec4<i32>(k);\n",
+        )],
     ),
     // The copy half of "scalar loads, each before its component's arithmetic" (in
     // PER_COMPONENT_VARIANTS): each component of the vec4 loaded on its own.

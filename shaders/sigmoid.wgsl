@@ -70,6 +70,8 @@ const QUIET_NAN_BIT: u32 = 0x00400000u;
 const MIN_NORMAL: f32 = 1.17549435e-38;
 const TWO_POW_23: f32 = 8388608.0;
 const TWO_POW_23_BITS: u32 = 0x4b000000u;
+const TWO_POW_23_TIMES_1_5: f32 = 12582912.0;
+const TWO_POW_23_TIMES_1_5_BITS: i32 = 0x4b400000;
 // exp(r) = 1 + r + r^2 P(r) on |r| <= ln2 / 2: P is a minimax fit of degree 4 (relative
 // error of exp below 2^-27.9; degree 3 reaches only 2^-23.2, as large as u's rounding).
 const P0: f32 = 1.3814616e-3;
@@ -124,8 +126,11 @@ fn sigmoid4(x: vec4<f32>) -> vec4<f32> {
     let u = 1.0 + opaque(fma(r * r, p, r));
 
     // e = exp(a) = 2^k u: scaling by a power of two is exact. 2^k is built from bits and
-    // is 0 below 2^-126, where 1 + e = 1 far beyond f32 precision.
-    let k_int = vec4<i32>(k);
+    // is 0 below 2^-126, where 1 + e = 1 far beyond f32 precision. k as an integer is
+    // read from the bits of k + 1.5 * 2^23 (exact for an integer |k| < 2^22), not with
+    // `vec4<i32>(k)`: WGSL's conversion saturates, and that clamp-and-convert cost 15 %
+    // of the kernel's time on Mesa 25's lavapipe (BENCHMARKS.md).
+    let k_int = bitcast<vec4<i32>>(k + TWO_POW_23_TIMES_1_5) - vec4<i32>(TWO_POW_23_TIMES_1_5_BITS);
     let pow2_k = bitcast<vec4<f32>>(vec4<u32>(max(k_int + vec4<i32>(127), vec4<i32>(0))) << vec4<u32>(23u));
     let e = u * pow2_k;
     let d = 1.0 + e;
