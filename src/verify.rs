@@ -255,9 +255,7 @@ impl Sweep {
         }
         written
     }
-}
 
-impl Sweep {
     /// Runs the sweep through `compute` in pieces of at most `batch` inputs, so that no
     /// buffer holds the whole sweep (all 2³² inputs would need 16 GiB), and checks each
     /// piece with [`check_parallel`]. `compute(inputs, outputs)` fills `outputs` (of the
