@@ -132,7 +132,12 @@ pub fn sigmoid_with(x: f32, m: Arith) -> f32 {
     // below 2^-126 it is 0, where 1 + e = 1 far beyond f32 precision. k as an integer
     // from the bits of k + 1.5 · 2²³ (exact for an integer |k| < 2²²), as the shader
     // does to avoid WGSL's saturating float-to-int conversion.
-    let k_int = m.add(k, 12_582_912.0).to_bits().cast_signed() - 0x4b40_0000;
+    const TWO_POW_23_TIMES_1_5: f32 = 12_582_912.0;
+    let k_int = m
+        .add(k, TWO_POW_23_TIMES_1_5)
+        .to_bits()
+        .wrapping_sub(TWO_POW_23_TIMES_1_5.to_bits())
+        .cast_signed();
     let pow2_k = f32::from_bits(((k_int + 127).max(0) as u32) << 23);
     let e = m.mul(u, pow2_k);
     let d = m.add(1.0, e);
