@@ -253,11 +253,7 @@ fn apply_on_a_full_disk_fails_cleanly() {
     if !driver_runs_under_a_file_size_limit(dir.path(), 1 << 20) {
         return;
     }
-    let output = dir.path().join("out.npy");
-    let mut command = Command::new(env!("CARGO_BIN_EXE_wgpu-sigmoid"));
-    command.args(["apply", path_str(&input), path_str(&output)]);
-    limit_file_size(&mut command, 1 << 20);
-    let result = command.output().unwrap();
+    let result = apply_under_a_file_size_limit(&input, &dir.path().join("out.npy"), 1 << 20);
     assert!(!result.status.success(), "{}", stderr(&result));
     assert!(
         error_line(&result).contains("File too large"),
@@ -275,10 +271,7 @@ fn apply_on_a_full_disk_fails_cleanly() {
 fn driver_runs_under_a_file_size_limit(dir: &Path, bytes: u64) -> bool {
     let (input, output) = (dir.join("small.npy"), dir.join("small.out.npy"));
     write_f32_npy(&input, "(4,)", &[1.0, 2.0, 3.0, 4.0]);
-    let mut command = Command::new(env!("CARGO_BIN_EXE_wgpu-sigmoid"));
-    command.args(["apply", path_str(&input), path_str(&output)]);
-    limit_file_size(&mut command, bytes);
-    let result = command.output().unwrap();
+    let result = apply_under_a_file_size_limit(&input, &output, bytes);
     std::fs::remove_file(&input).unwrap();
     if result.status.success() {
         std::fs::remove_file(&output).unwrap();
@@ -298,6 +291,14 @@ fn driver_runs_under_a_file_size_limit(dir: &Path, bytes: u64) -> bool {
          memory in one memfd), so RLIMIT_FSIZE cannot stand in for a full disk here."
     );
     false
+}
+
+/// `wgpu-sigmoid apply INPUT OUTPUT` with writes past `bytes` failing with EFBIG.
+fn apply_under_a_file_size_limit(input: &Path, output: &Path, bytes: u64) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_wgpu-sigmoid"));
+    command.args(["apply", path_str(input), path_str(output)]);
+    limit_file_size(&mut command, bytes);
+    command.output().unwrap()
 }
 
 /// Makes writes past `bytes` fail with EFBIG in the child (and not kill it).
