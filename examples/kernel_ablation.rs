@@ -17,7 +17,9 @@
 //! `wgpu-sigmoid bench` (-100 to 100 in steps of 0.05): the kernel's speed on a CPU
 //! adapter depends on the data where subnormals meet float arithmetic. Accuracy is
 //! checked on the same inputs. `ONLY=text` runs just the variants whose names contain
-//! `text` (`ONLY='a|b'`: `a` or `b`).
+//! `text` (`ONLY='a|b'`: `a` or `b`). `EXTRA=a.wgsl,b.wgsl` adds whole shader files
+//! (entry point `sigmoid_main`, the same bindings) as more rows, to try a rewrite
+//! without editing this file.
 //!
 //! ```text
 //! WGPU_BACKEND=vulkan cargo run --release --example kernel_ablation
@@ -96,10 +98,19 @@ const VARIANTS: &[Variant] = &[
     ),
     (
         "without opaque() (compiler may fold the exact sums)",
-        &[(
-            "    return bitcast<vec4<f32>>(bitcast<vec4<u32>>(v) ^ vec4<u32>(params.opaque_zero));",
-            "    return bitcast<vec4<f32>>(bitcast<vec4<u32>>(v) ^ vec4<u32>(params.opaque_zero * 0u));",
-        )],
+        &[
+            (
+                "    return bitcast<vec4<f32>>(bitcast<vec4<u32>>(v) ^ vec4<u32>(params.opaque_zero));",
+                "    return bitcast<vec4<f32>>(bitcast<vec4<u32>>(v) ^ vec4<u32>(params.opaque_zero * 0u));",
+            ),
+            ("params.opaque_zero != 0u);", "false);"),
+        ],
+    ),
+    // The shipped kernel hides n - q0 with a select; the kernel before hid it with the
+    // XOR of the other opaque() calls, which LLVM scheduled far worse on lavapipe.
+    (
+        "n - q0 hidden by the XOR like the others (the previous kernel's form)",
+        &[("opaque_select(n - q0)", "opaque(n - q0)")],
     ),
     (
         "without the opaque() on exp's sum (1 + r + r^2 P(r))",
@@ -371,6 +382,7 @@ fn per_component() -> String {
         .replace("vec4<u32>", "u32")
         .replace("vec4<i32>", "i32")
         .replace("opaque(", "opaque1(")
+        .replace("opaque_select(", "opaque_select1(")
         .replace("scale_by_pow2(", "scale_by_pow2_1(")
         .replace("sigmoid4(", "sigmoid1(");
     format!(
@@ -477,6 +489,13 @@ fn main() {
             .filter(|(name, _)| only.split('|').any(|text| name.contains(text)))
         {
             sources.push((name.to_string(), apply(base, edits), "sigmoid_main"));
+        }
+    }
+    // EXTRA=file.wgsl: one more kernel, a whole shader file (entry point sigmoid_main).
+    if let Ok(path) = std::env::var("EXTRA") {
+        for path in path.split(',') {
+            let source = std::fs::read_to_string(path).expect("EXTRA shader file");
+            sources.push((format!("extra: {path}"), source, "sigmoid_main"));
         }
     }
     // One explicit layout for every kernel, so that a variant may read the input through

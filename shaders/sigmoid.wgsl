@@ -86,6 +86,16 @@ fn opaque(v: vec4<f32>) -> vec4<f32> {
     return bitcast<vec4<f32>>(bitcast<vec4<u32>>(v) ^ vec4<u32>(params.opaque_zero));
 }
 
+// The same identity as a select on the never-true `opaque_zero != 0`. Used for n - q0
+// only, where it is what lets lavapipe's JIT interleave the four components: with the
+// XOR there, LLVM scheduled them one after another (318 instructions instead of 301,
+// 54 spill moves instead of 40) and the kernel took 1.22x the copy kernel's time
+// instead of 1.16x (BENCHMARKS.md). Never nest it: a compiler may merge two selects on
+// the same condition (LLVM does), which drops the inner one.
+fn opaque_select(v: vec4<f32>) -> vec4<f32> {
+    return select(v, bitcast<vec4<f32>>(vec4<u32>(params.opaque_zero)), params.opaque_zero != 0u);
+}
+
 // q * 2^k for positive normal q and k <= 0, given pow2_k = 2^k (0 below 2^-126),
 // rounded to nearest even also when the result is subnormal. A normal result is the
 // exact product. A subnormal result is y = q * 2^(k+149) smallest subnormals, with
@@ -149,7 +159,7 @@ fn sigmoid4(x: vec4<f32>) -> vec4<f32> {
     // (q0 = n * rcp(d)) into one fma, after which n - q0 no longer matches the rounded
     // q0 used elsewhere (NVIDIA's Vulkan driver did this: 2 ULP errors without it).
     let q0 = opaque(n / d);
-    let remainder = fma(-q0, e, opaque(n - q0));
+    let remainder = fma(-q0, e, opaque_select(n - q0));
     let q = q0 + remainder / d;
     let result = select(scale_by_pow2(q, pow2_k, k_int), q, positive);
 

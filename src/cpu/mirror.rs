@@ -155,6 +155,8 @@ pub fn sigmoid_with(x: f32, m: Arith) -> f32 {
     // division (q0 = n * rcp(d)) into one fma, which would make n - q0 differ from the
     // rounded q0 the rest uses (seen on NVIDIA's Vulkan driver: 2 ULP errors).
     let q0 = opaque(m.div(n, d));
+    // (The shader hides n - q0 with `opaque_select`, the same identity written as a
+    // select, for the sake of lavapipe's instruction scheduling.)
     let remainder = m.fma(-q0, e, opaque(m.sub(n, q0)));
     let q = m.add(q0, m.div(remainder, d));
     let result = if positive {
@@ -190,9 +192,9 @@ pub fn scale_by_pow2(q: f32, pow2_k: f32, k: i32, m: Arith) -> f32 {
     }
 }
 
-/// The shader's `opaque()`: the identity, which the GPU compiler cannot see through (it
-/// XORs with a uniform that is always 0). On the CPU, Rust never reassociates float
-/// operations, so the identity is faithful.
+/// The shader's `opaque()` and `opaque_select()`: the identity, which the GPU compiler
+/// cannot see through (an XOR with, or a select on, a uniform that is always 0). On the
+/// CPU, Rust never reassociates float operations, so the identity is faithful.
 fn opaque(x: f32) -> f32 {
     x
 }
