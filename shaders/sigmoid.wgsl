@@ -14,8 +14,9 @@
 //   each such operation, which cost 4-6 % of the kernel's time when inputs below 2^-63
 //   in magnitude still reached it (examples/kernel_ablation.rs);
 // - exact error terms (Cody-Waite, the division remainder) and the one sum whose order
-//   matters (1 + r + r^2 P(r)) go through `opaque()`, so a compiler that reassociates or
-//   contracts cannot fold them to zero, merge the two halves of ln 2, or round twice.
+//   matters (1 + r + r^2 P(r)) go through `opaque()` (one through `opaque_select()`), so
+//   a compiler that reassociates or contracts cannot fold them to zero, merge the two
+//   halves of ln 2, or round twice.
 //
 // Layout: in `sigmoid_main` one invocation handles one vec4 (bindings 0 and 1, bound to
 // exactly the whole vec4s). The last 1-3 elements of a length that is not a multiple of 4
