@@ -31,7 +31,8 @@
 // 65 535 workgroups (the per-dimension limit) can run in one dispatch.
 
 struct Params {
-    // Always 0. XORing a value with it hides the value from the compiler (see `opaque`).
+    // Always 0. XORing a value with it, or selecting on it, hides the value from the
+    // compiler (see `opaque` and `opaque_select`).
     opaque_zero: u32,
     _pad0: u32,
     _pad1: u32,
@@ -91,8 +92,9 @@ fn opaque(v: vec4<f32>) -> vec4<f32> {
 // only, where it is what lets lavapipe's JIT interleave the four components: with the
 // XOR there, LLVM scheduled them one after another (318 instructions instead of 301,
 // 54 spill moves instead of 40) and the kernel took 1.22x the copy kernel's time
-// instead of 1.16x (BENCHMARKS.md). Never nest it: a compiler may merge two selects on
-// the same condition (LLVM does), which drops the inner one.
+// instead of 1.16x (BENCHMARKS.md). Use it at most once along a chain of dependent
+// values: a compiler may merge two selects on the same condition, which drops the inner
+// one (LLVM did, when every opaque() was a select).
 fn opaque_select(v: vec4<f32>) -> vec4<f32> {
     return select(v, bitcast<vec4<f32>>(vec4<u32>(params.opaque_zero)), params.opaque_zero != 0u);
 }
