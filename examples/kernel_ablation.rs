@@ -4,7 +4,7 @@
 //!
 //! Each variant is `shaders/sigmoid.wgsl` with a few lines replaced: either cut short
 //! (it returns an intermediate value, to price a prefix of the algorithm), or with one
-//! piece removed or rewritten; one calls the previous kernel (`PREVIOUS_KERNEL`,
+//! piece removed or rewritten; one calls an earlier kernel (`EARLIER_KERNEL`,
 //! appended to the shader), and a few start from the shader with a scalar copy of the
 //! algorithm appended (`per_component`). The replacements are made on the text here,
 //! for this experiment only; a pattern that no longer occurs in the shader panics, so
@@ -213,7 +213,7 @@ const VARIANTS: &[Variant] = &[
     ),
     // The kernel before exp became one rounded float (appended as `sigmoid4_previous`).
     (
-        "previous kernel: exp as u + u_lo (Fast2Sum), degree-5 P",
+        "earlier kernel: exp as u + u_lo (Fast2Sum), degree-5 P",
         &[(
             "output_vec4[index] = sigmoid4(input_vec4[index]);",
             "output_vec4[index] = sigmoid4_previous(input_vec4[index]);",
@@ -242,10 +242,10 @@ const VARIANTS: &[Variant] = &[
     ),
 ];
 
-/// The shipped `sigmoid4` before issue #2's last change, for the "previous kernel" row:
+/// The shipped `sigmoid4` before exp became one rounded float, for the "earlier kernel" row:
 /// exp carried as an unevaluated sum u + u_lo, with a degree-5 P (Cephes' expf). It
 /// rounds 99.45 % of all inputs exactly, against 98.2 % for the shipped kernel.
-const PREVIOUS_KERNEL: &str = r"
+const EARLIER_KERNEL: &str = r"
 const PREV_P0: f32 = 1.9875691e-4;
 const PREV_P1: f32 = 1.3981999e-3;
 const PREV_P2: f32 = 8.333452e-3;
@@ -478,7 +478,7 @@ fn main() {
     )];
     let only = std::env::var("ONLY").unwrap_or_default();
     let per_component = per_component();
-    let shader = format!("{SIGMOID_WGSL}\n{PREVIOUS_KERNEL}");
+    let shader = format!("{SIGMOID_WGSL}\n{EARLIER_KERNEL}");
     let bases = [
         (shader.as_str(), VARIANTS),
         (per_component.as_str(), PER_COMPONENT_VARIANTS),
