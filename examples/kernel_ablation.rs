@@ -157,11 +157,11 @@ const VARIANTS: &[Variant] = &[
         &[
             (
                 "    let k = round(a * LOG2_E);\n",
-                "    let k_biased = opaque(fma(a, vec4<f32>(LOG2_E), vec4<f32>(12582912.0)));\n    let k = k_biased - 12582912.0;\n",
+                "    let k_biased = opaque(fma(a, vec4<f32>(LOG2_E), vec4<f32>(TWO_POW_23_TIMES_1_5)));\n    let k = k_biased - TWO_POW_23_TIMES_1_5;\n",
             ),
             (
                 "    let k_int = bitcast<vec4<i32>>(k + TWO_POW_23_TIMES_1_5) - vec4<i32>(TWO_POW_23_TIMES_1_5_BITS);\n",
-                "    let k_int = bitcast<vec4<i32>>(k_biased) - vec4<i32>(0x4b400000);\n",
+                "    let k_int = bitcast<vec4<i32>>(k_biased) - vec4<i32>(TWO_POW_23_TIMES_1_5_BITS);\n",
             ),
             (
                 "    let u = 1.0 + opaque(fma(r * r, p, r));\n",
@@ -492,8 +492,8 @@ fn main() {
         }
     }
     // EXTRA=file.wgsl: one more kernel, a whole shader file (entry point sigmoid_main).
-    if let Ok(path) = std::env::var("EXTRA") {
-        for path in path.split(',') {
+    if let Ok(paths) = std::env::var("EXTRA") {
+        for path in paths.split(',') {
             let source = std::fs::read_to_string(path).expect("EXTRA shader file");
             sources.push((format!("extra: {path}"), source, "sigmoid_main"));
         }
