@@ -7,7 +7,7 @@
 //! ```
 
 use wgpu::util::DeviceExt;
-use wgpu_sigmoid::{Sigmoid, TENSOR_USAGES};
+use wgpu_sigmoid::{GpuTensor, Sigmoid, TENSOR_USAGES};
 
 /// The caller's own kernel: logits = 2 x − 1.
 const AFFINE_WGSL: &str = r"
@@ -83,7 +83,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         pass.set_bind_group(0, &bind_group, &[]);
         pass.dispatch_workgroups((x.len() as u32).div_ceil(64), 1, 1);
     }
-    sigmoid.encode(&mut encoder, &logits, 0, &probabilities, 0, x.len() as u64)?;
+    // Views of the app's own buffers: the same `encode` as for the crate's tensors.
+    let n = x.len() as u64;
+    let logits = GpuTensor::<f32>::view(&sigmoid, &logits, 0, n)?;
+    let probabilities_view = GpuTensor::<f32>::view(&sigmoid, &probabilities, 0, n)?;
+    sigmoid.encode(&mut encoder, &logits, &probabilities_view)?;
     encoder.copy_buffer_to_buffer(&probabilities, 0, &readback, 0, readback.size());
     queue.submit([encoder.finish()]);
 

@@ -293,58 +293,78 @@ fn f32_to_bf16(v: vec4<f32>) -> vec4<u32> {
     return select(rounded, (x >> vec4<u32>(16u)) | vec4<u32>(0x40u), is_nan);
 }
 
-// Sigmoid of the eight 16-bit floats packed in `w`.
-fn sigmoid_halves(w: vec4<u32>, bf16: bool) -> vec4<u32> {
-    let low = w & vec4<u32>(0xffffu);
-    let high = w >> vec4<u32>(16u);
-    if bf16 {
-        return f32_to_bf16(sigmoid4(bf16_to_f32(low))) | (f32_to_bf16(sigmoid4(bf16_to_f32(high))) << vec4<u32>(16u));
+// Which 16-bit format the `*_halves_*` entry points work on: IEEE binary16 (false) or
+// bfloat16 (true). A pipeline constant, so one set of entry points serves both types and
+// each pipeline is compiled for its own.
+override BF16: bool = false;
+
+fn halves_to_f32(h: vec4<u32>) -> vec4<f32> {
+    if BF16 {
+        return bf16_to_f32(h);
     }
-    return f32_to_f16(sigmoid4(f16_to_f32(low))) | (f32_to_f16(sigmoid4(f16_to_f32(high))) << vec4<u32>(16u));
+    return f16_to_f32(h);
+}
+
+fn f32_to_halves(v: vec4<f32>) -> vec4<u32> {
+    if BF16 {
+        return f32_to_bf16(v);
+    }
+    return f32_to_f16(v);
+}
+
+// Sigmoid of the eight 16-bit floats packed in `w`.
+fn sigmoid_halves(w: vec4<u32>) -> vec4<u32> {
+    let low = f32_to_halves(sigmoid4(halves_to_f32(w & vec4<u32>(0xffffu))));
+    let high = f32_to_halves(sigmoid4(halves_to_f32(w >> vec4<u32>(16u))));
+    return low | (high << vec4<u32>(16u));
 }
 
 // Main pass over 16-bit floats: eight per invocation, over the whole groups of eight.
-fn halves_main(index: u32, bf16: bool) {
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn sigmoid_halves_main(
+    @builtin(workgroup_id) workgroup: vec3<u32>,
+    @builtin(num_workgroups) grid: vec3<u32>,
+    @builtin(local_invocation_index) local: u32,
+) {
+    let index = linear_index(workgroup, grid, local);
     if index < arrayLength(&input_packed) {
-        output_packed[index] = sigmoid_halves(input_packed[index], bf16);
+        output_packed[index] = sigmoid_halves(input_packed[index]);
     }
 }
 
 // Main pass over 16-bit floats in place: binding 6 is both input and output.
-fn halves_main_in_place(index: u32, bf16: bool) {
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn sigmoid_halves_main_in_place(
+    @builtin(workgroup_id) workgroup: vec3<u32>,
+    @builtin(num_workgroups) grid: vec3<u32>,
+    @builtin(local_invocation_index) local: u32,
+) {
+    let index = linear_index(workgroup, grid, local);
     if index < arrayLength(&output_packed) {
-        output_packed[index] = sigmoid_halves(output_packed[index], bf16);
+        output_packed[index] = sigmoid_halves(output_packed[index]);
     }
 }
 
-// Tail over 16-bit floats in place (binding 8), as `halves_tail`.
-fn halves_tail_in_place(count: u32, bf16: bool) {
-    let words = (count + 1u) / 2u;
-    let start = arrayLength(&output_words) - words;
-    var w = vec4<u32>(0u);
-    for (var j = 0u; j < words; j++) {
-        w[j] = output_words[start + j];
-    }
-    let y = sigmoid_halves(w, bf16);
-    for (var j = 0u; j < words; j++) {
-        // With an odd count the last word's high half is not ours: it was read above and
-        // goes back unchanged.
-        let keep = select(0u, 0xffff0000u, 2u * j + 1u == count);
-        output_words[start + j] = (y[j] & ~keep) | (w[j] & keep);
-    }
-}
+// The 16-bit tails' element count cannot be read from a binding length (bindings are
+// whole words), so it travels as the dispatch width: the host dispatches `count`
+// workgroups and only the first one works.
 
 // Tail over 16-bit floats: the last `count` (1-7) elements, which end the words binding.
 // With an odd count the last word's high half belongs to whoever follows the range, so
 // it is written back unchanged.
-fn halves_tail(count: u32, bf16: bool) {
+@compute @workgroup_size(1)
+fn sigmoid_halves_tail(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(num_workgroups) grid: vec3<u32>) {
+    if workgroup.x != 0u {
+        return;
+    }
+    let count = grid.x;
     let words = (count + 1u) / 2u;
     let start = arrayLength(&input_words) - words;
     var w = vec4<u32>(0u);
     for (var j = 0u; j < words; j++) {
         w[j] = input_words[start + j];
     }
-    let y = sigmoid_halves(w, bf16);
+    let y = sigmoid_halves(w);
     for (var j = 0u; j < words; j++) {
         var word = y[j];
         if 2u * j + 1u == count {
@@ -354,70 +374,25 @@ fn halves_tail(count: u32, bf16: bool) {
     }
 }
 
-@compute @workgroup_size(WORKGROUP_SIZE)
-fn sigmoid_f16_main(
-    @builtin(workgroup_id) workgroup: vec3<u32>,
-    @builtin(num_workgroups) grid: vec3<u32>,
-    @builtin(local_invocation_index) local: u32,
-) {
-    halves_main(linear_index(workgroup, grid, local), false);
-}
-
-@compute @workgroup_size(WORKGROUP_SIZE)
-fn sigmoid_bf16_main(
-    @builtin(workgroup_id) workgroup: vec3<u32>,
-    @builtin(num_workgroups) grid: vec3<u32>,
-    @builtin(local_invocation_index) local: u32,
-) {
-    halves_main(linear_index(workgroup, grid, local), true);
-}
-
-// The tail's element count cannot be read from a binding length (bindings are whole
-// words), so it travels as the dispatch width: the host dispatches `count` workgroups
-// and only the first one works.
-@compute @workgroup_size(WORKGROUP_SIZE)
-fn sigmoid_f16_main_in_place(
-    @builtin(workgroup_id) workgroup: vec3<u32>,
-    @builtin(num_workgroups) grid: vec3<u32>,
-    @builtin(local_invocation_index) local: u32,
-) {
-    halves_main_in_place(linear_index(workgroup, grid, local), false);
-}
-
-@compute @workgroup_size(WORKGROUP_SIZE)
-fn sigmoid_bf16_main_in_place(
-    @builtin(workgroup_id) workgroup: vec3<u32>,
-    @builtin(num_workgroups) grid: vec3<u32>,
-    @builtin(local_invocation_index) local: u32,
-) {
-    halves_main_in_place(linear_index(workgroup, grid, local), true);
-}
-
+// Tail over 16-bit floats in place (binding 8), as `sigmoid_halves_tail`.
 @compute @workgroup_size(1)
-fn sigmoid_f16_tail(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(num_workgroups) grid: vec3<u32>) {
-    if workgroup.x == 0u {
-        halves_tail(grid.x, false);
+fn sigmoid_halves_tail_in_place(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(num_workgroups) grid: vec3<u32>) {
+    if workgroup.x != 0u {
+        return;
     }
-}
-
-@compute @workgroup_size(1)
-fn sigmoid_bf16_tail(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(num_workgroups) grid: vec3<u32>) {
-    if workgroup.x == 0u {
-        halves_tail(grid.x, true);
+    let count = grid.x;
+    let words = (count + 1u) / 2u;
+    let start = arrayLength(&output_words) - words;
+    var w = vec4<u32>(0u);
+    for (var j = 0u; j < words; j++) {
+        w[j] = output_words[start + j];
     }
-}
-
-@compute @workgroup_size(1)
-fn sigmoid_f16_tail_in_place(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(num_workgroups) grid: vec3<u32>) {
-    if workgroup.x == 0u {
-        halves_tail_in_place(grid.x, false);
-    }
-}
-
-@compute @workgroup_size(1)
-fn sigmoid_bf16_tail_in_place(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(num_workgroups) grid: vec3<u32>) {
-    if workgroup.x == 0u {
-        halves_tail_in_place(grid.x, true);
+    let y = sigmoid_halves(w);
+    for (var j = 0u; j < words; j++) {
+        // With an odd count the last word's high half is not ours: it was read above and
+        // goes back unchanged.
+        let keep = select(0u, 0xffff0000u, 2u * j + 1u == count);
+        output_words[start + j] = (y[j] & ~keep) | (w[j] & keep);
     }
 }
 
@@ -430,17 +405,12 @@ fn gradient4(y: vec4<f32>, dy: vec4<f32>) -> vec4<f32> {
     return dy * (y * (1.0 - y));
 }
 
-fn gradient_halves(y: vec4<u32>, dy: vec4<u32>, bf16: bool) -> vec4<u32> {
+fn gradient_halves(y: vec4<u32>, dy: vec4<u32>) -> vec4<u32> {
     let mask = vec4<u32>(0xffffu);
     let shift = vec4<u32>(16u);
-    if bf16 {
-        let low = gradient4(bf16_to_f32(y & mask), bf16_to_f32(dy & mask));
-        let high = gradient4(bf16_to_f32(y >> shift), bf16_to_f32(dy >> shift));
-        return f32_to_bf16(low) | (f32_to_bf16(high) << shift);
-    }
-    let low = gradient4(f16_to_f32(y & mask), f16_to_f32(dy & mask));
-    let high = gradient4(f16_to_f32(y >> shift), f16_to_f32(dy >> shift));
-    return f32_to_f16(low) | (f32_to_f16(high) << shift);
+    let low = gradient4(halves_to_f32(y & mask), halves_to_f32(dy & mask));
+    let high = gradient4(halves_to_f32(y >> shift), halves_to_f32(dy >> shift));
+    return f32_to_halves(low) | (f32_to_halves(high) << shift);
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
@@ -471,14 +441,25 @@ fn backward_tail() {
     }
 }
 
-fn backward_halves_main(index: u32, bf16: bool) {
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn backward_halves_main(
+    @builtin(workgroup_id) workgroup: vec3<u32>,
+    @builtin(num_workgroups) grid: vec3<u32>,
+    @builtin(local_invocation_index) local: u32,
+) {
+    let index = linear_index(workgroup, grid, local);
     if index < arrayLength(&input_packed) {
-        output_packed[index] = gradient_halves(input_packed[index], grad_packed[index], bf16);
+        output_packed[index] = gradient_halves(input_packed[index], grad_packed[index]);
     }
 }
 
-// As `halves_tail`, with dy beside y.
-fn backward_halves_tail(count: u32, bf16: bool) {
+// As `sigmoid_halves_tail`, with dy beside y.
+@compute @workgroup_size(1)
+fn backward_halves_tail(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(num_workgroups) grid: vec3<u32>) {
+    if workgroup.x != 0u {
+        return;
+    }
+    let count = grid.x;
     let words = (count + 1u) / 2u;
     let start = arrayLength(&input_words) - words;
     var y = vec4<u32>(0u);
@@ -487,44 +468,12 @@ fn backward_halves_tail(count: u32, bf16: bool) {
         y[j] = input_words[start + j];
         dy[j] = grad_words[start + j];
     }
-    let dx = gradient_halves(y, dy, bf16);
+    let dx = gradient_halves(y, dy);
     for (var j = 0u; j < words; j++) {
         var word = dx[j];
         if 2u * j + 1u == count {
             word = (word & 0xffffu) | (output_words[start + j] & 0xffff0000u);
         }
         output_words[start + j] = word;
-    }
-}
-
-@compute @workgroup_size(WORKGROUP_SIZE)
-fn backward_f16_main(
-    @builtin(workgroup_id) workgroup: vec3<u32>,
-    @builtin(num_workgroups) grid: vec3<u32>,
-    @builtin(local_invocation_index) local: u32,
-) {
-    backward_halves_main(linear_index(workgroup, grid, local), false);
-}
-
-@compute @workgroup_size(WORKGROUP_SIZE)
-fn backward_bf16_main(
-    @builtin(workgroup_id) workgroup: vec3<u32>,
-    @builtin(num_workgroups) grid: vec3<u32>,
-    @builtin(local_invocation_index) local: u32,
-) {
-    backward_halves_main(linear_index(workgroup, grid, local), true);
-}
-
-@compute @workgroup_size(1)
-fn backward_f16_tail(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(num_workgroups) grid: vec3<u32>) {
-    if workgroup.x == 0u {
-        backward_halves_tail(grid.x, false);
-    }
-}
-
-@compute @workgroup_size(1)
-fn backward_bf16_tail(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(num_workgroups) grid: vec3<u32>) {
-    if workgroup.x == 0u {
-        backward_halves_tail(grid.x, true);
     }
 }

@@ -3,12 +3,14 @@
 //! The defaults follow wgpu's environment variables, so the same binary runs on a real
 //! GPU or on Mesa's software adapters without a rebuild: `WGPU_BACKEND` (e.g. `vulkan`,
 //! `gl`), `WGPU_ADAPTER_NAME` (a case-insensitive substring of the adapter name) and
-//! `WGPU_POWER_PREF` (`low`, `high`, `none`).
+//! `WGPU_POWER_PREF` (`low`, `high`, `none`). Unlike wgpu's own parsers, a value that
+//! means nothing is an error naming it, never silently "any".
 
 use crate::Error;
 
 /// Which adapter to open.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct AdapterOptions {
     /// Backends to consider; `None` means every backend compiled in.
     pub backends: Option<wgpu::Backends>,
@@ -19,17 +21,19 @@ pub struct AdapterOptions {
 }
 
 impl AdapterOptions {
-    /// Options from `WGPU_BACKEND`, `WGPU_ADAPTER_NAME` and `WGPU_POWER_PREF`; unset
-    /// variables leave the default (any backend, any name, no preference).
-    #[must_use]
-    pub fn from_env() -> AdapterOptions {
-        AdapterOptions {
-            backends: wgpu::Backends::from_env(),
-            adapter_name: std::env::var("WGPU_ADAPTER_NAME")
-                .ok()
-                .filter(|name| !name.is_empty()),
-            power_preference: wgpu::PowerPreference::from_env().unwrap_or_default(),
-        }
+    /// Options from `WGPU_BACKEND`, `WGPU_ADAPTER_NAME` and `WGPU_POWER_PREF`; unset or
+    /// empty variables leave the default (any backend, any name, no preference).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::UnknownBackend`] or [`Error::UnknownPowerPreference`] for a value that
+    /// names nothing.
+    pub fn from_env() -> Result<AdapterOptions, Error> {
+        Ok(AdapterOptions {
+            backends: backends_from_env()?,
+            adapter_name: adapter_name_from_env(),
+            power_preference: power_preference_from_env()?.unwrap_or_default(),
+        })
     }
 
     fn backends_or_all(&self) -> wgpu::Backends {
@@ -37,9 +41,107 @@ impl AdapterOptions {
     }
 
     fn describe(&self) -> String {
-        let name = self.adapter_name.as_deref().unwrap_or("any name");
-        format!("backends {:?}, adapter {name}", self.backends_or_all())
+        let backends = self.backends.map_or_else(
+            || "any backend".to_string(),
+            |b| format!("backend {}", backend_names(b)),
+        );
+        match &self.adapter_name {
+            Some(name) => format!("{backends}, name containing `{name}`"),
+            None => backends,
+        }
     }
+}
+
+fn env_var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// `WGPU_BACKEND`, parsed; `None` when unset or empty.
+pub(crate) fn backends_from_env() -> Result<Option<wgpu::Backends>, Error> {
+    env_var("WGPU_BACKEND")
+        .map(|v| parse_backends(&v, "WGPU_BACKEND"))
+        .transpose()
+}
+
+/// `WGPU_ADAPTER_NAME`; `None` when unset or empty.
+pub(crate) fn adapter_name_from_env() -> Option<String> {
+    env_var("WGPU_ADAPTER_NAME")
+}
+
+/// `WGPU_POWER_PREF`, parsed; `None` when unset or empty.
+pub(crate) fn power_preference_from_env() -> Result<Option<wgpu::PowerPreference>, Error> {
+    env_var("WGPU_POWER_PREF")
+        .map(|v| parse_power_preference(&v, "WGPU_POWER_PREF"))
+        .transpose()
+}
+
+/// Parses a comma-separated list of backend names as wgpu spells them (`vulkan`/`vk`,
+/// `gl`/`gles`/`opengl`, `metal`/`mtl`, `dx12`/`d3d12`, `webgpu`), case-insensitively.
+/// `origin` names where the text came from, for the error.
+///
+/// # Errors
+///
+/// [`Error::UnknownBackend`] naming the first word that is not a backend.
+pub fn parse_backends(text: &str, origin: &'static str) -> Result<wgpu::Backends, Error> {
+    let mut backends = wgpu::Backends::empty();
+    for word in text.split(',').map(str::trim) {
+        let backend = wgpu::Backends::from_comma_list(word);
+        if backend.is_empty() {
+            return Err(Error::UnknownBackend {
+                value: word.to_string(),
+                origin,
+                available: backend_names(wgpu::Instance::enabled_backend_features()),
+            });
+        }
+        backends |= backend;
+    }
+    Ok(backends)
+}
+
+/// Parses `low`, `high` or `none` (case-insensitive).
+///
+/// # Errors
+///
+/// [`Error::UnknownPowerPreference`] for anything else.
+pub fn parse_power_preference(
+    text: &str,
+    origin: &'static str,
+) -> Result<wgpu::PowerPreference, Error> {
+    match text.trim().to_lowercase().as_str() {
+        "low" => Ok(wgpu::PowerPreference::LowPower),
+        "high" => Ok(wgpu::PowerPreference::HighPerformance),
+        "none" => Ok(wgpu::PowerPreference::None),
+        _ => Err(Error::UnknownPowerPreference {
+            value: text.to_string(),
+            origin,
+        }),
+    }
+}
+
+/// The backends as lower-case names, e.g. `vulkan, gl`.
+fn backend_names(backends: wgpu::Backends) -> String {
+    let names: Vec<&str> = [
+        (wgpu::Backends::VULKAN, "vulkan"),
+        (wgpu::Backends::GL, "gl"),
+        (wgpu::Backends::METAL, "metal"),
+        (wgpu::Backends::DX12, "dx12"),
+        (wgpu::Backends::BROWSER_WEBGPU, "webgpu"),
+    ]
+    .into_iter()
+    .filter(|(b, _)| backends.contains(*b))
+    .map(|(_, name)| name)
+    .collect();
+    if names.is_empty() {
+        "none".to_string()
+    } else {
+        names.join(", ")
+    }
+}
+
+/// `name (backend, type)` of an adapter.
+#[must_use]
+pub fn describe(info: &wgpu::AdapterInfo) -> String {
+    format!("{} ({:?}, {:?})", info.name, info.backend, info.device_type)
 }
 
 /// A wgpu instance for the given backends, with no display (compute only).
@@ -55,31 +157,75 @@ pub async fn enumerate(backends: wgpu::Backends) -> Vec<wgpu::Adapter> {
     instance(backends).enumerate_adapters(backends).await
 }
 
-/// The adapter that `options` selects: the first whose name contains
-/// `options.adapter_name`, or else wgpu's choice for the power preference.
-pub async fn select(options: &AdapterOptions) -> Result<wgpu::Adapter, Error> {
-    let backends = options.backends_or_all();
-    let instance = instance(backends);
-    if let Some(wanted) = &options.adapter_name {
-        let wanted = wanted.to_lowercase();
-        return instance
-            .enumerate_adapters(backends)
-            .await
-            .into_iter()
-            .find(|adapter| adapter.get_info().name.to_lowercase().contains(&wanted))
-            .ok_or_else(|| Error::NoAdapter(options.describe()));
+/// The adapters `options` selects, in wgpu's order: on its backends, with its name.
+///
+/// # Errors
+///
+/// [`Error::BackendUnavailable`] when none of the backends is compiled in;
+/// [`Error::NoMatchingAdapter`] when adapters exist but none matches (the error lists
+/// them); [`Error::NoAdapter`] when there are none at all.
+pub async fn matching(options: &AdapterOptions) -> Result<Vec<wgpu::Adapter>, Error> {
+    let compiled = wgpu::Instance::enabled_backend_features();
+    let backends = options.backends_or_all() & compiled;
+    if backends.is_empty() {
+        return Err(Error::BackendUnavailable {
+            requested: options.backends.map_or_else(String::new, backend_names),
+            available: backend_names(compiled),
+        });
     }
-    instance
-        .request_adapter(&wgpu::RequestAdapterOptions {
-            power_preference: options.power_preference,
-            ..Default::default()
-        })
+    let wanted = options.adapter_name.as_deref().map(str::to_lowercase);
+    let matches: Vec<wgpu::Adapter> = enumerate(backends)
         .await
-        .map_err(|e| Error::NoAdapter(format!("{}: {e}", options.describe())))
+        .into_iter()
+        .filter(|adapter| {
+            wanted
+                .as_ref()
+                .is_none_or(|w| adapter.get_info().name.to_lowercase().contains(w))
+        })
+        .collect();
+    if !matches.is_empty() {
+        return Ok(matches);
+    }
+    let everything = enumerate(compiled).await;
+    if everything.is_empty() {
+        return Err(Error::NoAdapter(options.describe()));
+    }
+    let available: Vec<String> = everything.iter().map(|a| describe(&a.get_info())).collect();
+    Err(Error::NoMatchingAdapter {
+        requested: options.describe(),
+        available: available.join(", "),
+    })
+}
+
+/// The adapter that `options` selects: the first whose name contains
+/// `options.adapter_name`, or else wgpu's choice for the power preference among the
+/// requested backends.
+///
+/// # Errors
+///
+/// As [`matching`].
+pub async fn select(options: &AdapterOptions) -> Result<wgpu::Adapter, Error> {
+    let mut matches = matching(options).await?;
+    if options.adapter_name.is_none() {
+        // wgpu's own ranking (discrete before integrated before CPU, per the power
+        // preference) among the requested backends.
+        let backends = options.backends_or_all() & wgpu::Instance::enabled_backend_features();
+        if let Ok(adapter) = instance(backends)
+            .request_adapter(&wgpu::RequestAdapterOptions {
+                power_preference: options.power_preference,
+                ..Default::default()
+            })
+            .await
+        {
+            return Ok(adapter);
+        }
+    }
+    // `matching` never returns an empty list.
+    Ok(matches.swap_remove(0))
 }
 
 /// Features this crate uses where the adapter offers them: storage buffers mapped
-/// directly (the unified-memory transfer path) and timestamp queries (the benchmark).
+/// directly (the unified-memory transfer path) and timestamp queries (benchmarks).
 pub const OPTIONAL_FEATURES: wgpu::Features = wgpu::Features::MAPPABLE_PRIMARY_BUFFERS
     .union(wgpu::Features::TIMESTAMP_QUERY)
     .union(wgpu::Features::TIMESTAMP_QUERY_INSIDE_ENCODERS);
@@ -87,6 +233,10 @@ pub const OPTIONAL_FEATURES: wgpu::Features = wgpu::Features::MAPPABLE_PRIMARY_B
 /// Opens a device on `adapter` with the adapter's own limits, so that the largest
 /// storage binding and buffer the hardware allows can be used, and with those of
 /// [`OPTIONAL_FEATURES`] the adapter has.
+///
+/// # Errors
+///
+/// [`Error::RequestDevice`] when the adapter refuses.
 pub async fn open_device(adapter: &wgpu::Adapter) -> Result<(wgpu::Device, wgpu::Queue), Error> {
     adapter
         .request_device(&wgpu::DeviceDescriptor {
@@ -98,8 +248,32 @@ pub async fn open_device(adapter: &wgpu::Adapter) -> Result<(wgpu::Device, wgpu:
             trace: wgpu::Trace::Off,
         })
         .await
-        .map_err(|e| Error::RequestDevice {
+        .map_err(|source| Error::RequestDevice {
             adapter: adapter.get_info().name,
-            message: e.to_string(),
+            source,
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backend_names_parse_and_bad_ones_are_named() {
+        assert_eq!(
+            parse_backends("Vulkan, gl", "test").unwrap(),
+            wgpu::Backends::VULKAN | wgpu::Backends::GL
+        );
+        let error = parse_backends("vulkan,bogus", "WGPU_BACKEND").unwrap_err();
+        let message = error.to_string();
+        assert!(
+            message.contains("`bogus`") && message.contains("WGPU_BACKEND"),
+            "{message}"
+        );
+        assert!(parse_power_preference("HIGH", "t").is_ok());
+        let message = parse_power_preference("bogus", "WGPU_POWER_PREF")
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains("`bogus`"), "{message}");
+    }
 }

@@ -2,7 +2,7 @@
 //! `half::bf16`, which travel packed two per word, are widened to `f32` exactly in the
 //! shader, and are rounded once back to their type (no `SHADER_F16` needed).
 
-use crate::kernel::Pass;
+use crate::kernel::Format;
 
 mod sealed {
     pub trait Sealed {}
@@ -11,33 +11,26 @@ mod sealed {
     impl Sealed for half::bf16 {}
 }
 
-/// An element type of the host API: `f32`, `half::f16` or `half::bf16`.
-pub trait Element: bytemuck::Pod + Send + Sync + sealed::Sealed {
-    /// The kernel pass for sigmoid on this type.
+/// An element type of the API: `f32`, `half::f16` or `half::bf16`. Every call is
+/// generic over it; the kernel is chosen by the type, not by the method name.
+///
+/// NaN gives the same NaN quieted, ±inf gives 1/0, ±0 gives 0.5 and subnormal results
+/// are not flushed, for every type; 16-bit elements are widened to `f32` exactly,
+/// computed as `f32` and rounded once to their type.
+pub trait Element: bytemuck::Pod + Send + Sync + std::fmt::Debug + sealed::Sealed {
+    /// How the kernels store this type.
     #[doc(hidden)]
-    const PASS: Pass;
-    /// The kernel pass for the gradient on this type.
-    #[doc(hidden)]
-    const BACKWARD: Pass;
+    const FORMAT: Format;
 }
 
 impl Element for f32 {
-    const PASS: Pass = Pass::Sigmoid;
-    const BACKWARD: Pass = Pass::Backward;
+    const FORMAT: Format = Format::F32;
 }
 
 impl Element for half::f16 {
-    const PASS: Pass = Pass::SigmoidF16;
-    const BACKWARD: Pass = Pass::BackwardF16;
+    const FORMAT: Format = Format::F16;
 }
 
 impl Element for half::bf16 {
-    const PASS: Pass = Pass::SigmoidBf16;
-    const BACKWARD: Pass = Pass::BackwardBf16;
+    const FORMAT: Format = Format::Bf16;
 }
-
-/// The 16-bit float types: `half::f16` (IEEE binary16) and `half::bf16` (bfloat16).
-pub trait HalfFloat: Element {}
-
-impl HalfFloat for half::f16 {}
-impl HalfFloat for half::bf16 {}

@@ -1,70 +1,203 @@
 //! The crate's error type.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Everything that can go wrong in this crate. wgpu's own errors are caught (with error
-/// scopes, never wgpu's default panicking handler) and carried here as text, so that
-/// `Error` is `Clone + PartialEq` and tests can compare errors.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+/// scopes, never wgpu's default panicking handler) and kept as the [source] of the
+/// variant that carries them; `Error` is `Clone`, so that one failure can be reported to
+/// every caller waiting on it.
+///
+/// [source]: std::error::Error::source
+#[derive(Clone, Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
-    /// No adapter matched the request.
+    /// A backend name that wgpu does not know (in `WGPU_BACKEND` or an option).
+    #[error(
+        "unknown backend `{value}` in {origin}: expected a comma-separated list of vulkan, gl, metal, dx12, webgpu (backends in this build: {available})"
+    )]
+    UnknownBackend {
+        /// The name as given.
+        value: String,
+        /// Where it came from, e.g. `WGPU_BACKEND`.
+        origin: &'static str,
+        /// Backends compiled into this build, e.g. `vulkan, gl`.
+        available: String,
+    },
+    /// A power preference other than `low`, `high` or `none`.
+    #[error("unknown power preference `{value}` in {origin}: expected low, high or none")]
+    UnknownPowerPreference {
+        /// The value as given.
+        value: String,
+        /// Where it came from, e.g. `WGPU_POWER_PREF`.
+        origin: &'static str,
+    },
+    /// The requested backends are not compiled into this build or do not exist on this
+    /// platform (e.g. DX12 on Linux).
+    #[error(
+        "backend {requested} is not available in this build on this platform (available: {available})"
+    )]
+    BackendUnavailable {
+        /// The backends asked for.
+        requested: String,
+        /// Backends compiled into this build.
+        available: String,
+    },
+    /// Adapters exist, but none matches the requested backend or name.
+    #[error("no adapter matches {requested}; adapters found: {available}")]
+    NoMatchingAdapter {
+        /// What was asked for (backends, name).
+        requested: String,
+        /// Every adapter found on any backend, as `name (backend, type)`.
+        available: String,
+    },
+    /// No adapter exists at all.
     #[error(
         "no GPU adapter found ({0}). Without a GPU, install Mesa's software Vulkan driver \
-         (Debian/Ubuntu: `sudo apt-get install mesa-vulkan-drivers`, or run `scripts/setup.sh`), \
-         or choose another backend with WGPU_BACKEND=vulkan|gl|metal|dx12"
+         (Debian/Ubuntu: `sudo apt-get install mesa-vulkan-drivers`, or run `scripts/setup.sh`)"
     )]
     NoAdapter(String),
     /// The adapter refused to create a device.
-    #[error("could not create a device on adapter `{adapter}`: {message}")]
+    #[error("could not create a device on adapter `{adapter}`: {source}")]
     RequestDevice {
         /// Name of the adapter.
         adapter: String,
         /// wgpu's reason.
-        message: String,
+        source: wgpu::RequestDeviceError,
     },
     /// wgpu reported a validation error: a bug in this crate or an argument that broke a
     /// wgpu rule (e.g. a buffer of the wrong usage passed in).
-    #[error("wgpu validation error: {0}")]
-    Validation(String),
+    #[error("wgpu validation error: {description}")]
+    Validation {
+        /// wgpu's description.
+        description: String,
+        /// The error as wgpu reported it.
+        source: Arc<wgpu::Error>,
+    },
     /// The device ran out of memory.
-    #[error("out of GPU memory: {0}")]
-    OutOfMemory(String),
+    #[error("out of GPU memory: {source}")]
+    OutOfMemory {
+        /// The error as wgpu reported it.
+        source: Arc<wgpu::Error>,
+    },
     /// wgpu reported an internal error (e.g. a shader the driver failed to compile).
-    #[error("wgpu internal error: {0}")]
-    Internal(String),
+    #[error("wgpu internal error: {description}")]
+    Internal {
+        /// wgpu's description.
+        description: String,
+        /// The error as wgpu reported it.
+        source: Arc<wgpu::Error>,
+    },
     /// Mapping a buffer for readback failed.
     #[error("mapping a GPU buffer failed: {0}")]
-    Map(String),
+    Map(#[source] MapError),
     /// The device was lost (destroyed, reset, or the driver crashed).
     #[error("the GPU device was lost: {0}")]
     DeviceLost(String),
     /// The GPU did not finish within the configured time.
     #[error("the GPU did not finish within {0:?}")]
     Timeout(Duration),
+    /// A tensor was made by (or viewed for) another [`Sigmoid`](crate::Sigmoid) than
+    /// the one it was passed to; nothing was read, written or recorded.
+    #[error(
+        "`{argument}` is a tensor of another Sigmoid instance (adapter `{tensor_adapter}`), not of this one (adapter `{adapter}`): another instance may run on another wgpu device, so use the tensor with the Sigmoid that made it"
+    )]
+    DeviceMismatch {
+        /// The argument, e.g. `input`.
+        argument: &'static str,
+        /// The adapter of the tensor's device.
+        tensor_adapter: String,
+        /// The adapter of this instance's device.
+        adapter: String,
+    },
     /// An argument breaks a rule of the call (a buffer without `STORAGE` usage, a
     /// misaligned offset, a range outside its buffer, …); nothing was recorded.
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
-    /// The device lacks a feature the requested option needs.
+    /// The device lacks a feature the requested option needs, or a size exceeds its
+    /// limits.
     #[error("unsupported: {0}")]
     Unsupported(String),
-    /// Input and output slices differ in length.
-    #[error("length mismatch: input has {input} elements, output has {output}")]
+    /// Two arguments that must have the same length do not.
+    #[error("length mismatch: {argument} has {actual} elements, but {reference} has {expected}")]
     LengthMismatch {
-        /// Elements in the input.
-        input: usize,
-        /// Elements in the output.
-        output: usize,
+        /// The argument whose length is wrong, e.g. `output`.
+        argument: &'static str,
+        /// Its length.
+        actual: u64,
+        /// The argument it must match, e.g. `input`.
+        reference: &'static str,
+        /// That argument's length.
+        expected: u64,
     },
+}
+
+/// Why mapping a buffer failed: the map request was refused, or the mapped range could
+/// not be viewed.
+#[derive(Clone, Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum MapError {
+    /// `map_async` reported failure (the device is lost, or the buffer destroyed).
+    #[error("{0}")]
+    Async(#[from] wgpu::BufferAsyncError),
+    /// `get_mapped_range` refused the range.
+    #[error("{0}")]
+    Range(#[from] wgpu::MapRangeError),
+    /// The map callback never ran (its buffer was dropped).
+    #[error("the map callback was dropped")]
+    CallbackDropped,
 }
 
 impl Error {
     /// Converts an error caught by a wgpu error scope.
     pub(crate) fn from_wgpu(error: wgpu::Error) -> Error {
-        match error {
-            wgpu::Error::OutOfMemory { .. } => Error::OutOfMemory(error.to_string()),
-            wgpu::Error::Validation { description, .. } => Error::Validation(description),
-            wgpu::Error::Internal { description, .. } => Error::Internal(description),
+        match &error {
+            wgpu::Error::OutOfMemory { .. } => Error::OutOfMemory {
+                source: Arc::new(error),
+            },
+            wgpu::Error::Validation { description, .. } => Error::Validation {
+                description: description.clone(),
+                source: Arc::new(error),
+            },
+            wgpu::Error::Internal { description, .. } => Error::Internal {
+                description: description.clone(),
+                source: Arc::new(error),
+            },
         }
+    }
+
+    /// Checks that `argument` has as many elements as `reference`.
+    pub(crate) fn check_lengths(
+        (argument, actual): (&'static str, u64),
+        (reference, expected): (&'static str, u64),
+    ) -> Result<(), Error> {
+        if actual == expected {
+            Ok(())
+        } else {
+            Err(Error::LengthMismatch {
+                argument,
+                actual,
+                reference,
+                expected,
+            })
+        }
+    }
+}
+
+impl From<MapError> for Error {
+    fn from(error: MapError) -> Error {
+        Error::Map(error)
+    }
+}
+
+impl From<wgpu::BufferAsyncError> for Error {
+    fn from(error: wgpu::BufferAsyncError) -> Error {
+        Error::Map(error.into())
+    }
+}
+
+impl From<wgpu::MapRangeError> for Error {
+    fn from(error: wgpu::MapRangeError) -> Error {
+        Error::Map(error.into())
     }
 }

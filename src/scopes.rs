@@ -1,5 +1,8 @@
 //! wgpu error scopes around the crate's work, so that wgpu errors become [`Error`]s and
 //! never reach a device's uncaptured-error handler (whose default panics).
+//!
+//! Scopes are per thread and their guards are `!Send`: they are pushed and popped on
+//! one thread with no `await` in between, so that the crate's futures stay `Send`.
 
 use crate::Error;
 
@@ -19,16 +22,29 @@ impl ErrorScopes {
         }
     }
 
-    /// Pops the scopes (innermost first, on this thread, before any await) and returns
-    /// the first error caught.
-    pub(crate) async fn pop(self) -> Result<(), Error> {
+    /// Pops the scopes (innermost first) and returns the first error caught. On native
+    /// backends the popped scopes' futures are ready at once, so waiting on them here
+    /// never blocks.
+    pub(crate) fn pop(self) -> Result<(), Error> {
         let internal = self.internal.pop();
         let out_of_memory = self.out_of_memory.pop();
         let validation = self.validation.pop();
-        let caught = [out_of_memory.await, validation.await, internal.await];
+        let caught =
+            pollster::block_on(async { [out_of_memory.await, validation.await, internal.await] });
         match caught.into_iter().flatten().next() {
             Some(error) => Err(Error::from_wgpu(error)),
             None => Ok(()),
         }
     }
+}
+
+/// Runs `f` inside error scopes on `device`: its result, or the wgpu error it caused,
+/// which takes precedence because it explains whatever failed after it.
+pub(crate) fn scoped<T>(
+    device: &wgpu::Device,
+    f: impl FnOnce() -> Result<T, Error>,
+) -> Result<T, Error> {
+    let scopes = ErrorScopes::push(device);
+    let result = f();
+    scopes.pop().and(result)
 }

@@ -1,19 +1,21 @@
-//! [`Sigmoid`]: a device, its compiled kernels and reusable buffers, and the host-facing
-//! `forward` calls.
+//! [`Sigmoid`]: a device, its compiled kernels and reusable buffers, and the calls on
+//! host slices.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use crate::Error;
 use crate::adapter::{self, AdapterOptions};
-use crate::element::{Element, HalfFloat};
-use crate::kernel::{self, Kernels, Pass};
-use crate::scopes::ErrorScopes;
-use crate::transfer::{Slot, TransferPath};
+use crate::kernel::{self, Bindings, Format, Kernels, Op};
+use crate::scopes;
+use crate::tensor::Owner;
+use crate::transfer::{Slot, TransferPath, Waiting};
+use crate::{Element, Error};
 
-/// Tuning knobs; the defaults suit every adapter.
+/// Tuning knobs; the defaults suit every adapter. Set them on a [`SigmoidBuilder`];
+/// [`Sigmoid::options`] reports the values in force (clamped to the device).
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Options {
     /// Most elements per piece of a host call (`forward` and friends). Longer inputs
     /// are split into pieces that overlap: while the GPU works on one, the host copies
@@ -71,14 +73,196 @@ struct Counters {
     submissions: AtomicU64,
 }
 
+/// How to make a [`Sigmoid`]: which adapter, which [`Options`]; then [`build`] (blocks),
+/// [`build_async`], or [`build_with_device`] on a device you own.
+///
+/// Unset adapter choices follow `WGPU_BACKEND`, `WGPU_ADAPTER_NAME` and
+/// `WGPU_POWER_PREF`; set ones override them.
+///
+/// ```
+/// # fn main() -> Result<(), wgpu_sigmoid::Error> {
+/// let sigmoid = wgpu_sigmoid::Sigmoid::builder()
+///     .max_chunk_elements(1 << 20)
+///     .build()?;
+/// assert_eq!(sigmoid.options().max_chunk_elements, 1 << 20);
+/// # Ok(())
+/// # }
+/// ```
+///
+/// [`build`]: SigmoidBuilder::build
+/// [`build_async`]: SigmoidBuilder::build_async
+/// [`build_with_device`]: SigmoidBuilder::build_with_device
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct SigmoidBuilder {
+    backends: Option<wgpu::Backends>,
+    adapter_name: Option<String>,
+    power_preference: Option<wgpu::PowerPreference>,
+    options: Options,
+}
+
+impl SigmoidBuilder {
+    /// Only adapters of these backends (instead of `WGPU_BACKEND`).
+    pub fn backends(mut self, backends: wgpu::Backends) -> SigmoidBuilder {
+        self.backends = Some(backends);
+        self
+    }
+
+    /// The first adapter whose name contains `name`, case-insensitively (instead of
+    /// `WGPU_ADAPTER_NAME`).
+    pub fn adapter_name(mut self, name: impl Into<String>) -> SigmoidBuilder {
+        self.adapter_name = Some(name.into());
+        self
+    }
+
+    /// Low-power or high-performance adapter (instead of `WGPU_POWER_PREF`).
+    pub fn power_preference(mut self, preference: wgpu::PowerPreference) -> SigmoidBuilder {
+        self.power_preference = Some(preference);
+        self
+    }
+
+    /// All options at once.
+    pub fn options(mut self, options: Options) -> SigmoidBuilder {
+        self.options = options;
+        self
+    }
+
+    /// [`Options::max_chunk_elements`].
+    pub fn max_chunk_elements(mut self, elements: u64) -> SigmoidBuilder {
+        self.options.max_chunk_elements = elements;
+        self
+    }
+
+    /// [`Options::pieces_in_flight`].
+    pub fn pieces_in_flight(mut self, pieces: usize) -> SigmoidBuilder {
+        self.options.pieces_in_flight = pieces;
+        self
+    }
+
+    /// [`Options::transfer`].
+    pub fn transfer(mut self, path: TransferPath) -> SigmoidBuilder {
+        self.options.transfer = Some(path);
+        self
+    }
+
+    /// [`Options::max_workgroups_per_dimension`].
+    pub fn max_workgroups_per_dimension(mut self, workgroups: u32) -> SigmoidBuilder {
+        self.options.max_workgroups_per_dimension = workgroups;
+        self
+    }
+
+    /// [`Options::timeout`].
+    pub fn timeout(mut self, timeout: Duration) -> SigmoidBuilder {
+        self.options.timeout = timeout;
+        self
+    }
+
+    /// The adapter choice: what was set here, the environment for the rest.
+    ///
+    /// # Errors
+    ///
+    /// A value in the environment that names nothing ([`Error::UnknownBackend`],
+    /// [`Error::UnknownPowerPreference`]).
+    pub fn adapter_options(&self) -> Result<AdapterOptions, Error> {
+        let mut options = AdapterOptions::default();
+        options.backends = match self.backends {
+            Some(backends) => Some(backends),
+            None => adapter::backends_from_env()?,
+        };
+        options.adapter_name = self
+            .adapter_name
+            .clone()
+            .or_else(adapter::adapter_name_from_env);
+        options.power_preference = match self.power_preference {
+            Some(preference) => preference,
+            None => adapter::power_preference_from_env()?.unwrap_or_default(),
+        };
+        Ok(options)
+    }
+
+    /// Opens the adapter, creates a device on it and compiles the kernels. Blocks until
+    /// done.
+    ///
+    /// # Errors
+    ///
+    /// No matching adapter (the error names what exists), a device the adapter refuses,
+    /// a kernel the driver cannot compile, or an option the device cannot do.
+    pub fn build(self) -> Result<Sigmoid, Error> {
+        pollster::block_on(self.build_async())
+    }
+
+    /// [`SigmoidBuilder::build`] for callers already in an executor.
+    ///
+    /// # Errors
+    ///
+    /// As [`SigmoidBuilder::build`].
+    pub async fn build_async(self) -> Result<Sigmoid, Error> {
+        let adapter = adapter::select(&self.adapter_options()?).await?;
+        let (device, queue) = adapter::open_device(&adapter).await?;
+        let lost = Arc::new(Mutex::new(None));
+        let lost_in_callback = Arc::clone(&lost);
+        device.set_device_lost_callback(move |reason, message| {
+            *lost_in_callback
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner) = Some(format!("{reason:?}: {message}"));
+        });
+        // Every operation of this crate runs inside error scopes; anything that escapes
+        // them is logged, not turned into a panic.
+        device.on_uncaptured_error(Arc::new(|error| {
+            log::error!("wgpu-sigmoid: uncaptured wgpu error: {error}");
+        }));
+        Sigmoid::build(device, queue, adapter.get_info(), self.options, lost)
+    }
+
+    /// Uses the caller's own device and queue (e.g. a renderer's or an ML framework's)
+    /// with these options; the adapter choices are ignored. The caller's error handlers
+    /// and device-lost callback are left untouched.
+    ///
+    /// What the device needs: nothing beyond WebGPU's defaults. Long inputs are split
+    /// into pieces of the device's `max_storage_buffer_binding_size` (WebGPU's default
+    /// 128 MiB; larger limits mean fewer, larger dispatches). The
+    /// [`TransferPath::Mapped`] path needs [`wgpu::Features::MAPPABLE_PRIMARY_BUFFERS`],
+    /// and is only chosen by default on CPU and integrated adapters that have it.
+    ///
+    /// # Errors
+    ///
+    /// A kernel the driver cannot compile, or [`Error::Unsupported`] for a transfer path
+    /// the device cannot do.
+    pub fn build_with_device(
+        self,
+        device: wgpu::Device,
+        queue: wgpu::Queue,
+    ) -> Result<Sigmoid, Error> {
+        let info = device.adapter_info();
+        Sigmoid::build(
+            device,
+            queue,
+            info,
+            self.options,
+            Arc::new(Mutex::new(None)),
+        )
+    }
+}
+
 /// Sigmoid on a GPU: the device, the compiled kernels and the buffers reused between
 /// calls. Create it once and call it many times; it is `Send + Sync`, and concurrent
 /// calls take turns on its buffers.
 ///
-/// A call copies the input into GPU-visible memory, runs the kernel and copies the
-/// result out, by the [`TransferPath`] chosen for the device, in overlapping pieces
-/// for long inputs; after the first call of a given length it creates no buffers,
+/// Every call is generic over the [`Element`] type (`f32`, `half::f16`,
+/// `half::bf16`). Host calls (`forward`, `backward` and their `_into`, `_in_place`
+/// and `_async` forms) copy the input into GPU-visible memory, run the kernel and copy
+/// the result out, by the [`TransferPath`] chosen for the device, in overlapping pieces
+/// for long inputs; after the first call of a given length they create no buffers,
 /// bind groups or pipelines, and each piece is one queue submission.
+///
+/// ```
+/// # fn main() -> Result<(), wgpu_sigmoid::Error> {
+/// let sigmoid = wgpu_sigmoid::Sigmoid::new()?;
+/// let y = sigmoid.forward(&[-20.0, -1.0, 0.0, 1.0, 20.0])?;
+/// assert_eq!(y, [2.0611537e-09, 2.6894143e-01, 5.0e-01, 7.3105860e-01, 1.0]);
+/// # Ok(())
+/// # }
+/// ```
 ///
 /// Every result is within 1 ULP of the correctly rounded sigmoid on the adapters tested
 /// (see the README's accuracy table); NaN gives the same NaN quieted, `+inf` gives 1,
@@ -89,69 +273,45 @@ pub struct Sigmoid {
     queue: wgpu::Queue,
     info: wgpu::AdapterInfo,
     kernels: Kernels,
+    /// The options in force: clamped to the device, the transfer path resolved.
+    options: Options,
     /// Most elements one dispatch covers (binding and grid limits).
     dispatch_elements: u64,
-    /// Elements per piece of a host call.
-    chunk_elements: u64,
-    pieces_in_flight: usize,
     transfer: TransferPath,
-    max_workgroups_per_dimension: u32,
-    timeout: Duration,
     counters: Counters,
     /// The slots pieces go through, reused by every call; emptied after a failure.
     ring: futures_intrusive::sync::Mutex<Ring>,
     /// Set by the device-lost callback (only on devices this crate created).
     lost: Arc<Mutex<Option<String>>>,
+    /// The token the tensors of this instance carry.
+    owner: Owner,
 }
 
 impl Sigmoid {
     /// Opens the default adapter (honouring `WGPU_BACKEND`, `WGPU_ADAPTER_NAME` and
-    /// `WGPU_POWER_PREF`) and compiles the kernels. Blocks until done.
+    /// `WGPU_POWER_PREF`) with default options, and compiles the kernels. Blocks until
+    /// done; [`Sigmoid::builder`] chooses otherwise.
+    ///
+    /// # Errors
+    ///
+    /// As [`SigmoidBuilder::build`].
     pub fn new() -> Result<Sigmoid, Error> {
-        pollster::block_on(Sigmoid::new_async())
+        Sigmoid::builder().build()
     }
 
-    /// Async form of [`Sigmoid::new`].
-    pub async fn new_async() -> Result<Sigmoid, Error> {
-        Sigmoid::with_adapter(&AdapterOptions::from_env(), Options::default()).await
+    /// A builder to choose the adapter and the [`Options`].
+    pub fn builder() -> SigmoidBuilder {
+        SigmoidBuilder::default()
     }
 
-    /// Opens the adapter that `adapter_options` selects, with the given options.
-    pub async fn with_adapter(
-        adapter_options: &AdapterOptions,
-        options: Options,
-    ) -> Result<Sigmoid, Error> {
-        let adapter = adapter::select(adapter_options).await?;
-        let (device, queue) = adapter::open_device(&adapter).await?;
-        let lost = Arc::new(Mutex::new(None));
-        let lost_in_callback = Arc::clone(&lost);
-        device.set_device_lost_callback(move |reason, message| {
-            *lost_in_callback
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner) = Some(format!("{reason:?}: {message}"));
-        });
-        // Every operation of this crate runs inside error scopes; anything that escapes
-        // them is reported, not turned into a panic.
-        device.on_uncaptured_error(Arc::new(|error| {
-            eprintln!("wgpu-sigmoid: uncaptured wgpu error: {error}");
-        }));
-        Sigmoid::build(device, queue, adapter.get_info(), options, lost)
-    }
-
-    /// Uses the caller's own device and queue (e.g. a renderer's), with default options.
-    /// The caller's error handlers and device-lost callback are left untouched.
+    /// Uses the caller's own device and queue with default options; see
+    /// [`SigmoidBuilder::build_with_device`] for what the device needs.
+    ///
+    /// # Errors
+    ///
+    /// As [`SigmoidBuilder::build_with_device`].
     pub fn with_device(device: wgpu::Device, queue: wgpu::Queue) -> Result<Sigmoid, Error> {
-        Sigmoid::with_device_and_options(device, queue, Options::default())
-    }
-
-    /// Uses the caller's own device and queue, with the given options.
-    pub fn with_device_and_options(
-        device: wgpu::Device,
-        queue: wgpu::Queue,
-        options: Options,
-    ) -> Result<Sigmoid, Error> {
-        let info = device.adapter_info();
-        Sigmoid::build(device, queue, info, options, Arc::new(Mutex::new(None)))
+        Sigmoid::builder().build_with_device(device, queue)
     }
 
     fn build(
@@ -161,10 +321,7 @@ impl Sigmoid {
         options: Options,
         lost: Arc<Mutex<Option<String>>>,
     ) -> Result<Sigmoid, Error> {
-        let scopes = ErrorScopes::push(&device);
-        let kernels = Kernels::new(&device);
-        pollster::block_on(scopes.pop())?;
-
+        let kernels = scopes::scoped(&device, || Kernels::new(&device))?;
         let limits = device.limits();
         let max_workgroups_per_dimension = options
             .max_workgroups_per_dimension
@@ -182,21 +339,34 @@ impl Sigmoid {
                 )));
             }
         };
+        let options = Options {
+            max_chunk_elements: align_down(
+                dispatch_elements.min(options.max_chunk_elements),
+                &limits,
+            ),
+            pieces_in_flight: options.pieces_in_flight.max(1),
+            transfer: Some(transfer),
+            max_workgroups_per_dimension,
+            timeout: options.timeout,
+        };
         Ok(Sigmoid {
             device,
             queue,
             kernels,
+            options,
             dispatch_elements,
-            chunk_elements: align_down(dispatch_elements.min(options.max_chunk_elements), &limits),
-            pieces_in_flight: options.pieces_in_flight.max(1),
             transfer,
-            max_workgroups_per_dimension,
-            timeout: options.timeout,
             ring: futures_intrusive::sync::Mutex::new(Ring::default(), true),
             counters: Counters::default(),
             lost,
+            owner: Owner::new(info.name.clone()),
             info,
         })
+    }
+
+    /// The token of this instance, for the tensors it makes.
+    pub(crate) fn owner(&self) -> Owner {
+        self.owner.clone()
     }
 
     /// The adapter this instance runs on.
@@ -217,10 +387,19 @@ impl Sigmoid {
         &self.queue
     }
 
-    /// Elements per piece of a host call; longer inputs are processed in pieces.
+    /// The options in force: those asked for, clamped to the device
+    /// (`max_chunk_elements`, `max_workgroups_per_dimension`), with the transfer path
+    /// chosen.
     #[must_use]
-    pub fn chunk_elements(&self) -> u64 {
-        self.chunk_elements
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
+    /// Most elements one dispatch covers (one storage binding, the workgroup grid);
+    /// device-resident work on longer ranges is split into several dispatches.
+    #[must_use]
+    pub fn dispatch_elements(&self) -> u64 {
+        self.dispatch_elements
     }
 
     /// Counts of what host calls have created and submitted so far.
@@ -240,61 +419,48 @@ impl Sigmoid {
         pollster::block_on(self.ring.lock()).slots.clear();
     }
 
-    /// Pieces of a long host call in flight at once.
-    #[must_use]
-    pub fn pieces_in_flight(&self) -> usize {
-        self.pieces_in_flight
-    }
-
-    /// How this instance moves data between host slices and the kernel.
-    #[must_use]
-    pub fn transfer_path(&self) -> TransferPath {
-        self.transfer
-    }
-
     /// `sigmoid(x)` into a new vector.
     ///
     /// The new vector's memory is fresh: the OS maps each page on first write (about
     /// 1 ms per MiB on the CI machine). For throughput on repeated large calls, keep an
     /// output and use [`Sigmoid::forward_into`].
-    pub fn forward(&self, x: &[f32]) -> Result<Vec<f32>, Error> {
-        pollster::block_on(self.forward_async(x))
-    }
-
-    /// `sigmoid(x)` into `y`, which must have the same length.
-    pub fn forward_into(&self, x: &[f32], y: &mut [f32]) -> Result<(), Error> {
-        pollster::block_on(self.forward_into_async(x, y))
-    }
-
-    /// Replaces every element of `x` with its sigmoid.
-    pub fn forward_in_place(&self, x: &mut [f32]) -> Result<(), Error> {
-        pollster::block_on(self.forward_in_place_async(x))
-    }
-
-    /// `sigmoid(x)` for 16-bit floats (`half::f16` or `half::bf16`) into a new vector,
-    /// on every adapter (no `SHADER_F16` needed): each element is widened to `f32`
-    /// exactly, computed as by [`Sigmoid::forward`], and rounded once to its type;
-    /// NaN, ±inf, ±0 and subnormals behave as for `f32`.
-    pub fn forward_half<T: HalfFloat>(&self, x: &[T]) -> Result<Vec<T>, Error> {
+    ///
+    /// ```
+    /// # fn main() -> Result<(), wgpu_sigmoid::Error> {
+    /// use wgpu_sigmoid::half::f16;
+    /// let sigmoid = wgpu_sigmoid::Sigmoid::new()?;
+    /// assert_eq!(sigmoid.forward(&[0.0f32])?, [0.5]);
+    /// assert_eq!(sigmoid.forward(&[f16::from_f32(0.0)])?, [f16::from_f32(0.5)]);
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// A GPU failure ([`Error::DeviceLost`], [`Error::Timeout`], …).
+    pub fn forward<T: Element>(&self, x: &[T]) -> Result<Vec<T>, Error> {
         let mut y = vec![T::zeroed(); x.len()];
-        pollster::block_on(self.run(Some(x), &mut y))?;
+        pollster::block_on(self.run(Op::Forward, Source::One(x), &mut y, Waiting::Block))?;
         Ok(y)
     }
 
-    /// [`Sigmoid::forward_half`] into `y`, which must have the same length.
-    pub fn forward_half_into<T: HalfFloat>(&self, x: &[T], y: &mut [T]) -> Result<(), Error> {
-        if x.len() != y.len() {
-            return Err(Error::LengthMismatch {
-                input: x.len(),
-                output: y.len(),
-            });
-        }
-        pollster::block_on(self.run(Some(x), y))
+    /// `sigmoid(x)` into `y`, which must have the same length.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::LengthMismatch`], or a GPU failure.
+    pub fn forward_into<T: Element>(&self, x: &[T], y: &mut [T]) -> Result<(), Error> {
+        check_output(x, y)?;
+        pollster::block_on(self.run(Op::Forward, Source::One(x), y, Waiting::Block))
     }
 
-    /// [`Sigmoid::forward_half`] replacing every element of `x`.
-    pub fn forward_half_in_place<T: HalfFloat>(&self, x: &mut [T]) -> Result<(), Error> {
-        pollster::block_on(self.run(None, x))
+    /// Replaces every element of `x` with its sigmoid.
+    ///
+    /// # Errors
+    ///
+    /// A GPU failure; `x` may then hold some results and some inputs.
+    pub fn forward_in_place<T: Element>(&self, x: &mut [T]) -> Result<(), Error> {
+        pollster::block_on(self.run(Op::Forward, Source::InPlace, x, Waiting::Block))
     }
 
     /// The gradient for backpropagation, `dx = dy · y · (1 − y)`, from the forward
@@ -302,89 +468,76 @@ impl Sigmoid {
     ///
     /// Computed in `f32` as `dy * (y * (1 - y))`: at most three roundings, each of
     /// relative error ≤ 2⁻²⁴, so for finite inputs and normal results the error is at
-    /// most 3 ULP (tested bound; usually 0 or 1). Non-finite inputs follow IEEE
-    /// arithmetic where the adapter does (WGSL does not promise it).
-    pub fn backward(&self, y: &[f32], dy: &[f32]) -> Result<Vec<f32>, Error> {
-        let mut dx = vec![0.0; y.len()];
+    /// most 3 ULP (tested bound; usually 0 or 1); 16-bit types are widened exactly and
+    /// rounded once to their type. Non-finite inputs follow IEEE arithmetic where the
+    /// adapter does (WGSL does not promise it).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::LengthMismatch`], or a GPU failure.
+    pub fn backward<T: Element>(&self, y: &[T], dy: &[T]) -> Result<Vec<T>, Error> {
+        let mut dx = vec![T::zeroed(); y.len()];
         self.backward_into(y, dy, &mut dx)?;
         Ok(dx)
     }
 
     /// [`Sigmoid::backward`] into `dx`; all three slices must have the same length.
-    pub fn backward_into(&self, y: &[f32], dy: &[f32], dx: &mut [f32]) -> Result<(), Error> {
-        self.backward_typed(y, dy, dx)
+    ///
+    /// # Errors
+    ///
+    /// [`Error::LengthMismatch`], or a GPU failure.
+    pub fn backward_into<T: Element>(&self, y: &[T], dy: &[T], dx: &mut [T]) -> Result<(), Error> {
+        let y_len = ("y", y.len() as u64);
+        Error::check_lengths(("dy", dy.len() as u64), y_len)?;
+        Error::check_lengths(("dx", dx.len() as u64), y_len)?;
+        pollster::block_on(self.run(Op::Backward, Source::Two(y, dy), dx, Waiting::Block))
     }
 
-    /// [`Sigmoid::backward`] for 16-bit floats: widened exactly, computed in `f32`,
-    /// rounded once to `T` (at most 1 ULP of `T` off for normal results).
-    pub fn backward_half<T: HalfFloat>(&self, y: &[T], dy: &[T]) -> Result<Vec<T>, Error> {
-        let mut dx = vec![T::zeroed(); y.len()];
-        self.backward_typed(y, dy, &mut dx)?;
-        Ok(dx)
-    }
-
-    /// [`Sigmoid::backward_half`] into `dx`; all three slices must have the same
-    /// length.
-    pub fn backward_half_into<T: HalfFloat>(
-        &self,
-        y: &[T],
-        dy: &[T],
-        dx: &mut [T],
-    ) -> Result<(), Error> {
-        self.backward_typed(y, dy, dx)
-    }
-
-    fn backward_typed<T: Element>(&self, y: &[T], dy: &[T], dx: &mut [T]) -> Result<(), Error> {
-        for other in [dy.len(), dx.len()] {
-            if other != y.len() {
-                return Err(Error::LengthMismatch {
-                    input: y.len(),
-                    output: other,
-                });
-            }
-        }
-        pollster::block_on(self.run_pass(T::BACKWARD, Source::Two(y, dy), dx))
-    }
-
-    /// Async form of [`Sigmoid::forward`]. On native backends the wait for the GPU
-    /// happens inside `wgpu::Device::poll`, which blocks the calling thread.
-    pub async fn forward_async(&self, x: &[f32]) -> Result<Vec<f32>, Error> {
-        let mut y = vec![0.0; x.len()];
-        self.run(Some(x), &mut y).await?;
+    /// [`Sigmoid::forward`] for callers in an executor: while the GPU works the future
+    /// is pending (a short-lived thread waits in `wgpu::Device::poll` and wakes it), so
+    /// the executor runs other tasks; the host-side copies run in the task itself. The
+    /// future is `Send`; dropping it mid-way leaves the instance usable.
+    ///
+    /// # Errors
+    ///
+    /// As [`Sigmoid::forward`].
+    pub async fn forward_async<T: Element>(&self, x: &[T]) -> Result<Vec<T>, Error> {
+        let mut y = vec![T::zeroed(); x.len()];
+        self.run(Op::Forward, Source::One(x), &mut y, Waiting::Yield)
+            .await?;
         Ok(y)
     }
 
-    /// Async form of [`Sigmoid::forward_into`].
-    pub async fn forward_into_async(&self, x: &[f32], y: &mut [f32]) -> Result<(), Error> {
-        if x.len() != y.len() {
-            return Err(Error::LengthMismatch {
-                input: x.len(),
-                output: y.len(),
-            });
-        }
-        self.run(Some(x), y).await
+    /// [`Sigmoid::forward_into`] for callers in an executor (see
+    /// [`Sigmoid::forward_async`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`Sigmoid::forward_into`].
+    pub async fn forward_into_async<T: Element>(&self, x: &[T], y: &mut [T]) -> Result<(), Error> {
+        check_output(x, y)?;
+        self.run(Op::Forward, Source::One(x), y, Waiting::Yield)
+            .await
     }
 
-    /// Async form of [`Sigmoid::forward_in_place`].
-    pub async fn forward_in_place_async(&self, x: &mut [f32]) -> Result<(), Error> {
-        self.run(None, x).await
+    /// [`Sigmoid::forward_in_place`] for callers in an executor (see
+    /// [`Sigmoid::forward_async`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`Sigmoid::forward_in_place`].
+    pub async fn forward_in_place_async<T: Element>(&self, x: &mut [T]) -> Result<(), Error> {
+        self.run(Op::Forward, Source::InPlace, x, Waiting::Yield)
+            .await
     }
 
-    /// Sigmoid of `input` (or of `output` itself when `input` is `None`) into `output`.
-    async fn run<T: Element>(&self, input: Option<&[T]>, output: &mut [T]) -> Result<(), Error> {
-        let source = match input {
-            Some(x) => Source::One(x),
-            None => Source::InPlace,
-        };
-        self.run_pass(T::PASS, source, output).await
-    }
-
-    /// `pass` reading `source` into `output`, through the ring.
-    async fn run_pass<T: Element>(
+    /// `op` reading `source` into `output`, through the ring.
+    async fn run<T: Element>(
         &self,
-        pass: Pass,
+        op: Op,
         source: Source<'_, T>,
         output: &mut [T],
+        waiting: Waiting,
     ) -> Result<(), Error> {
         if output.is_empty() {
             return Ok(());
@@ -397,16 +550,15 @@ impl Sigmoid {
             ring.slots.clear();
         }
         ring.interrupted = true;
-        let result = self.pipeline(&mut ring.slots, pass, source, output).await;
-        match &result {
-            Ok(()) => ring.interrupted = false,
+        let result = self
+            .pipeline(&mut ring.slots, (op, T::FORMAT), source, output, waiting)
+            .await;
+        if result.is_err() {
             // Slots may be left half-way through a piece (unmapped, or with mappings
             // pending); the next call starts from fresh ones.
-            Err(_) => {
-                ring.slots.clear();
-                ring.interrupted = false;
-            }
+            ring.slots.clear();
         }
+        ring.interrupted = false;
         result.map_err(|e| self.explain(e))
     }
 
@@ -416,14 +568,16 @@ impl Sigmoid {
     async fn pipeline<T: Element>(
         &self,
         ring: &mut Vec<Option<Slot>>,
-        pass: Pass,
+        kernel: (Op, Format),
         source: Source<'_, T>,
         output: &mut [T],
+        waiting: Waiting,
     ) -> Result<(), Error> {
         let size = size_of::<T>();
-        let piece = usize::try_from(self.chunk_elements).unwrap_or(usize::MAX);
+        let wait = (self.options.timeout, waiting);
+        let piece = usize::try_from(self.options.max_chunk_elements).unwrap_or(usize::MAX);
         let pieces = output.len().div_ceil(piece);
-        let depth = self.pieces_in_flight.min(pieces);
+        let depth = self.options.pieces_in_flight.min(pieces);
         if ring.len() < depth {
             ring.resize_with(depth, || None);
         }
@@ -431,7 +585,7 @@ impl Sigmoid {
             let entry = &mut ring[k % depth];
             if let Some(slot) = entry {
                 let bytes = bytemuck::cast_slice_mut(output);
-                slot.finish(&self.device, self.timeout, bytes).await?;
+                slot.finish(&self.device, wait, bytes).await?;
             }
             let start = k * piece;
             let end = output.len().min(start + piece);
@@ -440,17 +594,14 @@ impl Sigmoid {
                 Source::One(x) => [Some(&x[start..end]), None],
                 Source::Two(y, dy) => [Some(&y[start..end]), Some(&dy[start..end])],
             };
-            let scopes = ErrorScopes::push(&self.device);
-            let submitted = self.submit_piece(entry, pass, &inputs, start * size);
-            // A wgpu error (e.g. out of memory creating a slot) explains any failure
-            // that followed from it, so it takes precedence.
-            scopes.pop().await?;
-            submitted?;
+            scopes::scoped(&self.device, || {
+                self.submit_piece(entry, kernel, &inputs, start * size)
+            })?;
         }
         for k in pieces.saturating_sub(depth)..pieces {
             if let Some(slot) = &mut ring[k % depth] {
                 let bytes = bytemuck::cast_slice_mut(output);
-                slot.finish(&self.device, self.timeout, bytes).await?;
+                slot.finish(&self.device, wait, bytes).await?;
             }
         }
         Ok(())
@@ -458,11 +609,11 @@ impl Sigmoid {
 
     /// Copies `inputs` (one piece of each, for the output's bytes from `start`) into
     /// `entry`'s slot, one after the other at aligned offsets, growing the slot first
-    /// if needed, and submits its transfers and the kernel `pass`.
+    /// if needed, and submits its transfers and the kernel.
     fn submit_piece<T: Element>(
         &self,
         entry: &mut Option<Slot>,
-        pass: Pass,
+        kernel: (Op, Format),
         inputs: &[Option<&[T]>; 2],
         start: usize,
     ) -> Result<(), Error> {
@@ -484,10 +635,11 @@ impl Sigmoid {
             _ => {
                 // Grow geometrically so that slowly rising lengths reallocate rarely;
                 // the old slot is dropped before the new one is allocated.
+                let most = self.options.max_chunk_elements * 4 * uploads.len() as u64 + stride;
                 let grown = entry
                     .take()
                     .map_or(needed, |old| (old.capacity * 2).max(needed))
-                    .min((self.chunk_elements * 4 * uploads.len() as u64 + stride).max(needed));
+                    .min(most.max(needed));
                 let slot = Slot::new(&self.device, self.transfer, grown);
                 self.counters
                     .buffers_created
@@ -496,29 +648,27 @@ impl Sigmoid {
             }
         };
         slot.upload(&uploads)?;
-        let bindings = slot.bindings(pass, len, |input, output| {
+        let bindings = slot.bindings(kernel, len, |input, output| {
             let inputs: Vec<(&wgpu::Buffer, u64)> =
                 uploads.iter().map(|&(offset, _)| (input, offset)).collect();
             let made = self
                 .kernels
-                .bindings(&self.device, pass, &inputs, (output, 0), len);
+                .bindings(&self.device, kernel, &inputs, (output, 0), len)?;
             self.counters
                 .bind_groups_created
                 .fetch_add(made.count(), Ordering::Relaxed);
-            made
-        });
+            Ok(made)
+        })?;
         let mut encoder = self
             .device
             .create_command_encoder(&wgpu::CommandEncoderDescriptor {
                 label: Some("wgpu-sigmoid.forward"),
             });
         slot.record_copies(&mut encoder, needed as usize, true);
-        self.kernels.record(
-            &mut encoder,
-            pass,
-            &bindings,
-            self.max_workgroups_per_dimension,
-        );
+        {
+            let mut compute = kernel::begin_pass(&mut encoder);
+            bindings.dispatch(&mut compute, self.options.max_workgroups_per_dimension);
+        }
         slot.record_copies(&mut encoder, piece_bytes, false);
         let submission = self.queue.submit([encoder.finish()]);
         self.counters.submissions.fetch_add(1, Ordering::Relaxed);
@@ -526,67 +676,56 @@ impl Sigmoid {
         Ok(())
     }
 
-    /// Records `pass` over `len` elements of `inputs` and `output` (buffer, byte
-    /// offset; the same range for in place) as one compute pass, in as many dispatches
-    /// as the binding limit needs, with optional timestamps around the pass. Offsets
-    /// must meet the storage offset alignment; the caller has checked the ranges.
-    pub(crate) fn record_range(
+    /// The bind groups of `kernel` over `len` elements of `inputs` and `output` (buffer,
+    /// byte offset; the same range for in place), one per dispatch the binding limit
+    /// needs, made inside error scopes: a buffer wgpu refuses (destroyed, say) is an
+    /// error here, before anything is recorded. Offsets must meet the storage offset
+    /// alignment; the caller has checked the ranges.
+    pub(crate) fn bind_range(
         &self,
-        encoder: &mut wgpu::CommandEncoder,
-        pass: Pass,
+        kernel: (Op, Format),
         inputs: &[(&wgpu::Buffer, u64)],
         (output, output_offset): (&wgpu::Buffer, u64),
         len: u64,
-        timestamp_writes: Option<wgpu::ComputePassTimestampWrites<'_>>,
-    ) {
-        let mut compute = kernel::begin_pass(encoder, timestamp_writes);
-        let size = pass.element_bytes();
+    ) -> Result<Vec<Bindings>, Error> {
+        let size = kernel.1.element_bytes();
         // Every dispatch but the last starts the next at an aligned offset.
         let unit = (self.kernels.offset_alignment() / size).max(1);
         let step = (self.dispatch_elements / unit * unit).max(unit);
-        let mut first = 0;
-        while first < len {
-            let n = step.min(len - first);
-            let shifted: Vec<(&wgpu::Buffer, u64)> = inputs
-                .iter()
-                .map(|&(buffer, offset)| (buffer, offset + first * size))
-                .collect();
-            let bindings = self.kernels.bindings(
-                &self.device,
-                pass,
-                &shifted,
-                (output, output_offset + first * size),
-                n,
-            );
-            self.kernels.dispatch(
-                &mut compute,
-                pass,
-                &bindings,
-                self.max_workgroups_per_dimension,
-            );
-            first += n;
-        }
+        self.scoped(|| {
+            let mut dispatches = Vec::new();
+            let mut first = 0;
+            while first < len {
+                let n = step.min(len - first);
+                let shifted: Vec<(&wgpu::Buffer, u64)> = inputs
+                    .iter()
+                    .map(|&(buffer, offset)| (buffer, offset + first * size))
+                    .collect();
+                dispatches.push(self.kernels.bindings(
+                    &self.device,
+                    kernel,
+                    &shifted,
+                    (output, output_offset + first * size),
+                    n,
+                )?);
+                first += n;
+            }
+            Ok(dispatches)
+        })
     }
 
-    /// Most elements one dispatch covers (one storage binding, the workgroup grid);
-    /// device-resident work on longer ranges is split into several dispatches.
-    #[must_use]
-    pub fn dispatch_elements(&self) -> u64 {
-        self.dispatch_elements
+    /// Records the dispatches of [`Sigmoid::bind_range`] as one compute pass.
+    pub(crate) fn record(&self, encoder: &mut wgpu::CommandEncoder, dispatches: &[Bindings]) {
+        let mut compute = kernel::begin_pass(encoder);
+        for bindings in dispatches {
+            bindings.dispatch(&mut compute, self.options.max_workgroups_per_dimension);
+        }
     }
 
     /// Runs `f` inside error scopes and returns its result, or the wgpu error it caused
     /// (explained as device loss where that is the cause).
     pub(crate) fn scoped<T>(&self, f: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
-        let scopes = ErrorScopes::push(&self.device);
-        let result = f();
-        let caught = pollster::block_on(scopes.pop());
-        caught.and(result).map_err(|e| self.explain(e))
-    }
-
-    /// The time limit for one wait on the GPU.
-    pub(crate) fn timeout(&self) -> Duration {
-        self.timeout
+        scopes::scoped(&self.device, f).map_err(|e| self.explain(e))
     }
 
     fn lost_reason(&self) -> Option<String> {
@@ -596,7 +735,7 @@ impl Sigmoid {
             .clone()
     }
 
-    fn check_not_lost(&self) -> Result<(), Error> {
+    pub(crate) fn check_not_lost(&self) -> Result<(), Error> {
         match self.lost_reason() {
             Some(reason) => Err(Error::DeviceLost(reason)),
             None => Ok(()),
@@ -605,7 +744,13 @@ impl Sigmoid {
 
     /// Reports a failure as device loss when the device is gone, whatever wgpu called it.
     pub(crate) fn explain(&self, error: Error) -> Error {
-        if matches!(error, Error::DeviceLost(_) | Error::LengthMismatch { .. }) {
+        if matches!(
+            error,
+            Error::DeviceLost(_)
+                | Error::LengthMismatch { .. }
+                | Error::DeviceMismatch { .. }
+                | Error::InvalidArgument(_)
+        ) {
             return error;
         }
         // The device-lost callback fires from a poll; give it the chance to run.
@@ -623,7 +768,7 @@ impl Sigmoid {
     /// Whether the device is gone: on a lost or destroyed device new buffers are
     /// invalid (wgpu reports no error for that, per WebGPU), so mapping one fails.
     fn device_is_lost(&self) -> bool {
-        let scopes = ErrorScopes::push(&self.device);
+        let scopes = scopes::ErrorScopes::push(&self.device);
         let probe = self.device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("wgpu-sigmoid.lost-probe"),
             size: 4,
@@ -633,9 +778,14 @@ impl Sigmoid {
         let lost = probe.get_mapped_range_mut(0..4).is_err();
         probe.destroy();
         // Whatever the probe stirred up is not the caller's business.
-        let _ = pollster::block_on(scopes.pop());
+        let _ = scopes.pop();
         lost
     }
+}
+
+/// `y` must be as long as `x`.
+fn check_output<T>(x: &[T], y: &[T]) -> Result<(), Error> {
+    Error::check_lengths(("output", y.len() as u64), ("input", x.len() as u64))
 }
 
 /// What a host call reads: the output itself, one input, or y and dy (the gradient).

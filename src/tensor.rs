@@ -1,33 +1,106 @@
 //! Device-resident tensors and recording into the caller's encoder: data stays on the
 //! GPU between operations, and many operations go in one submission.
+//!
+//! A [`GpuTensor`] remembers the [`Sigmoid`] that made it, and every operation checks
+//! that before touching anything: wgpu resolves a buffer of another wgpu instance by its
+//! index in the wrong instance's tables (and compares devices by that index too), so
+//! without the check a tensor of one `Sigmoid` would silently read or write another
+//! tensor's data.
 
 use std::marker::PhantomData;
 
-use crate::kernel::Pass;
-use crate::transfer::{self, MapReceiver};
-use crate::{Element, Error, HalfFloat, Sigmoid};
+use crate::kernel::Op;
+use crate::transfer::{self, MapReceiver, Waiting};
+use crate::{Element, Error, Sigmoid};
 
-/// Buffer usages [`Sigmoid::encode`] needs on its input and output buffers. `STORAGE`
-/// is required; `COPY_SRC`/`COPY_DST` are what [`GpuTensor`]s also carry, so that they
-/// can be uploaded and downloaded.
+/// Buffer usages a [`GpuTensor`] made by this crate carries. A view of your own buffer
+/// needs `STORAGE`; `COPY_SRC` to be downloaded and `COPY_DST` to be written.
 pub const TENSOR_USAGES: wgpu::BufferUsages = wgpu::BufferUsages::STORAGE
     .union(wgpu::BufferUsages::COPY_SRC)
     .union(wgpu::BufferUsages::COPY_DST);
 
-/// Elements of type `T` (`f32` by default, or `half::f16` / `half::bf16`) in a buffer
-/// on a [`Sigmoid`]'s device. Create one with [`Sigmoid::upload`] / [`Sigmoid::zeros`]
-/// (`f32`) or [`Sigmoid::upload_half`] / [`Sigmoid::zeros_half`]; apply sigmoid with
-/// [`Sigmoid::forward_tensor`], [`Sigmoid::forward_tensor_in_place`] (`f32`) or, batched
-/// with other work in your own encoder, [`Sigmoid::encode_tensors`]; read it back with
-/// [`Sigmoid::download`]. 16-bit tensors are stored packed, two elements per word.
-#[derive(Debug)]
+/// `len` elements of type `T` (`f32` by default, or `half::f16` / `half::bf16`) in a
+/// buffer of one device, from a byte offset: a tensor [`Sigmoid::zeros`] or
+/// [`Sigmoid::upload`] made, or a [view](GpuTensor::view) of a range of your own
+/// buffer. 16-bit elements are stored packed, two per 4-byte word, element `2i` in the
+/// low half.
+///
+/// Apply sigmoid with [`Sigmoid::forward_tensor`] / [`Sigmoid::forward_tensor_in_place`]
+/// or, batched with other work in your own encoder, [`Sigmoid::encode`]; read it back
+/// with [`Sigmoid::download`]. Cloning a tensor clones the handle, not the data.
+///
+/// ```
+/// # fn main() -> Result<(), wgpu_sigmoid::Error> {
+/// let sigmoid = wgpu_sigmoid::Sigmoid::new()?;
+/// let x = sigmoid.upload(&[-1.0f32, 0.0, 1.0])?;
+/// sigmoid.forward_tensor_in_place(&x)?;
+/// assert_eq!(sigmoid.download(&x)?, [0.26894143, 0.5, 0.7310586]);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone, Debug)]
 pub struct GpuTensor<T: Element = f32> {
     buffer: wgpu::Buffer,
+    /// The instance that made the tensor (or the view): the only one that may use it.
+    owner: Owner,
+    offset: u64,
     len: u64,
+    /// Whether the last word's padding half (odd 16-bit counts) is the tensor's own.
+    owns_padding: bool,
     element: PhantomData<T>,
 }
 
 impl<T: Element> GpuTensor<T> {
+    /// A view of `len` elements of your `buffer` from byte `offset`, for `sigmoid`'s
+    /// calls that take tensors ([`Sigmoid::encode`], [`Sigmoid::download`], …), and for
+    /// no other instance's. `buffer` must belong to `sigmoid`'s device (wgpu cannot tell
+    /// a buffer's device; a wrong one is wgpu's undefined behaviour).
+    ///
+    /// A 16-bit range is rounded up to whole 4-byte words; with an odd `len` the last
+    /// word's high half belongs to whoever follows the range and is never changed.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] when `buffer` lacks `STORAGE` usage, `offset` is not a
+    /// multiple of the device's `min_storage_buffer_offset_alignment` (256 bytes on most
+    /// devices, 32 on lavapipe), or the range does not fit in the buffer.
+    pub fn view(
+        sigmoid: &Sigmoid,
+        buffer: &wgpu::Buffer,
+        offset: u64,
+        len: u64,
+    ) -> Result<GpuTensor<T>, Error> {
+        let device = sigmoid.device();
+        let alignment = u64::from(device.limits().min_storage_buffer_offset_alignment).max(1);
+        let invalid = |message: String| Err(Error::InvalidArgument(message));
+        if !buffer.usage().contains(wgpu::BufferUsages::STORAGE) {
+            return invalid(format!(
+                "buffer usages {:?} lack STORAGE (see wgpu_sigmoid::TENSOR_USAGES)",
+                buffer.usage()
+            ));
+        }
+        if !offset.is_multiple_of(alignment) {
+            return invalid(format!(
+                "offset {offset} is not a multiple of the device's \
+                 min_storage_buffer_offset_alignment ({alignment} bytes)"
+            ));
+        }
+        match bytes_of::<T>(len).and_then(|bytes| bytes.checked_add(offset)) {
+            Some(end) if end <= buffer.size() => Ok(GpuTensor {
+                buffer: buffer.clone(),
+                owner: sigmoid.owner(),
+                offset,
+                len,
+                owns_padding: false,
+                element: PhantomData,
+            }),
+            _ => invalid(format!(
+                "{len} elements at offset {offset} do not fit in a buffer of {} bytes",
+                buffer.size()
+            )),
+        }
+    }
+
     /// Number of elements.
     #[must_use]
     pub fn len(&self) -> u64 {
@@ -40,40 +113,43 @@ impl<T: Element> GpuTensor<T> {
         self.len == 0
     }
 
-    /// The buffer holding the elements from offset 0 (usages [`TENSOR_USAGES`]; its size
-    /// is rounded up to whole 4-byte words), for use in your own passes.
+    /// The buffer holding the elements, for use in your own passes.
     #[must_use]
     pub fn buffer(&self) -> &wgpu::Buffer {
         &self.buffer
     }
+
+    /// Byte offset of the first element in [`GpuTensor::buffer`].
+    #[must_use]
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+}
+
+/// Bytes of `len` elements of `T`, rounded up to whole words; `None` on overflow.
+fn bytes_of<T>(len: u64) -> Option<u64> {
+    len.checked_mul(size_of::<T>() as u64)
+        .map(|b| b.div_ceil(4) * 4)
 }
 
 impl Sigmoid {
-    /// A tensor of `len` `f32` zeros on this instance's device. Tensors longer than one
-    /// storage binding are fine (they are processed in pieces); one larger than the
-    /// device's `max_buffer_size` is an [`Error::Unsupported`].
-    pub fn zeros(&self, len: u64) -> Result<GpuTensor, Error> {
-        self.zeros_typed(len)
-    }
-
-    /// A tensor of `len` 16-bit zeros (`half::f16` or `half::bf16`).
-    pub fn zeros_half<T: HalfFloat>(&self, len: u64) -> Result<GpuTensor<T>, Error> {
-        self.zeros_typed(len)
-    }
-
-    fn zeros_typed<T: Element>(&self, len: u64) -> Result<GpuTensor<T>, Error> {
+    /// A tensor of `len` zeros on this instance's device (usages [`TENSOR_USAGES`]).
+    /// Tensors longer than one storage binding are fine (they are processed in
+    /// pieces).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unsupported`] for more bytes than the device's `max_buffer_size`;
+    /// [`Error::OutOfMemory`].
+    pub fn zeros<T: Element>(&self, len: u64) -> Result<GpuTensor<T>, Error> {
         let max = self.device().limits().max_buffer_size;
-        let bytes = len
-            .checked_mul(size_of::<T>() as u64)
-            .map(|b| b.div_ceil(4) * 4)
-            .filter(|&b| b <= max)
-            .ok_or_else(|| {
-                Error::Unsupported(format!(
-                    "a tensor of {len} elements of {} bytes exceeds this device's \
-                     max_buffer_size of {max} bytes",
-                    size_of::<T>()
-                ))
-            })?;
+        let bytes = bytes_of::<T>(len).filter(|&b| b <= max).ok_or_else(|| {
+            Error::Unsupported(format!(
+                "a tensor of {len} elements of {} bytes exceeds this device's \
+                 max_buffer_size of {max} bytes",
+                size_of::<T>()
+            ))
+        })?;
         self.scoped(|| {
             Ok(GpuTensor {
                 // wgpu zero-initialises new buffers.
@@ -83,45 +159,61 @@ impl Sigmoid {
                     usage: TENSOR_USAGES,
                     mapped_at_creation: false,
                 }),
+                owner: self.owner(),
+                offset: 0,
                 len,
+                owns_padding: true,
                 element: PhantomData,
             })
         })
     }
 
-    /// An `f32` tensor holding a copy of `x`.
-    pub fn upload(&self, x: &[f32]) -> Result<GpuTensor, Error> {
+    /// A tensor holding a copy of `x`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Sigmoid::zeros`].
+    pub fn upload<T: Element>(&self, x: &[T]) -> Result<GpuTensor<T>, Error> {
         let tensor = self.zeros(x.len() as u64)?;
-        self.write(&tensor, x)?;
-        Ok(tensor)
-    }
-
-    /// A 16-bit tensor holding a copy of `x`.
-    pub fn upload_half<T: HalfFloat>(&self, x: &[T]) -> Result<GpuTensor<T>, Error> {
-        let tensor = self.zeros_half(x.len() as u64)?;
         self.write(&tensor, x)?;
         Ok(tensor)
     }
 
     /// Overwrites `tensor` with `x` (same length). The copy reaches the GPU with the
     /// next submission on this instance's queue, before the work it carries.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::DeviceMismatch`], [`Error::LengthMismatch`]; [`Error::InvalidArgument`]
+    /// for a view without `COPY_DST` usage, or an odd count of 16-bit elements in a view
+    /// (its last word is shared with the element after the range).
     pub fn write<T: Element>(&self, tensor: &GpuTensor<T>, x: &[T]) -> Result<(), Error> {
-        check_lengths(x.len(), tensor.len)?;
+        self.check_device("tensor", tensor)?;
+        Error::check_lengths(("x", x.len() as u64), ("tensor", tensor.len))?;
+        check_usage("tensor", tensor, wgpu::BufferUsages::COPY_DST)?;
+        let odd_bytes = !(x.len() * size_of::<T>()).is_multiple_of(4);
+        if odd_bytes && !tensor.owns_padding {
+            return Err(Error::InvalidArgument(format!(
+                "cannot write an odd count ({}) of 16-bit elements into a view: its last \
+                 4-byte word is shared with the element after the range",
+                x.len()
+            )));
+        }
         // In pieces of whole words, so that wgpu's staging copy stays bounded.
-        let piece = usize::try_from(self.chunk_elements())
+        let piece = usize::try_from(self.options().max_chunk_elements)
             .unwrap_or(usize::MAX)
             .max(2)
             / 2
             * 2;
         self.scoped(|| {
             for (i, chunk) in x.chunks(piece).enumerate() {
-                let offset = (i * piece * size_of::<T>()) as u64;
+                let offset = tensor.offset + (i * piece * size_of::<T>()) as u64;
                 let bytes: &[u8] = bytemuck::cast_slice(chunk);
                 if bytes.len().is_multiple_of(4) {
                     self.queue().write_buffer(&tensor.buffer, offset, bytes);
                 } else {
-                    // An odd count of 16-bit elements: pad the last word (the buffer
-                    // has room for it).
+                    // An odd count of 16-bit elements: pad the last word (the tensor's
+                    // own padding).
                     let mut padded = bytes.to_vec();
                     padded.resize(bytes.len().div_ceil(4) * 4, 0);
                     self.queue().write_buffer(&tensor.buffer, offset, &padded);
@@ -132,26 +224,41 @@ impl Sigmoid {
     }
 
     /// The elements of `tensor`, after all work submitted so far.
+    ///
+    /// # Errors
+    ///
+    /// As [`Sigmoid::download_into`].
     pub fn download<T: Element>(&self, tensor: &GpuTensor<T>) -> Result<Vec<T>, Error> {
-        let mut out = vec![T::zeroed(); usize::try_from(tensor.len).unwrap_or(usize::MAX)];
+        let len = usize::try_from(tensor.len).map_err(|_| {
+            Error::Unsupported(format!("a tensor of {} elements on this host", tensor.len))
+        })?;
+        let mut out = vec![T::zeroed(); len];
         self.download_into(tensor, &mut out)?;
         Ok(out)
     }
 
     /// Copies the elements of `tensor` into `out` (same length), after all work
     /// submitted so far. Goes through one staging buffer of at most one piece.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::DeviceMismatch`], [`Error::LengthMismatch`], [`Error::InvalidArgument`]
+    /// for a view without `COPY_SRC` usage, or a GPU failure.
     pub fn download_into<T: Element>(
         &self,
         tensor: &GpuTensor<T>,
         out: &mut [T],
     ) -> Result<(), Error> {
-        check_lengths(out.len(), tensor.len)?;
+        self.check_device("tensor", tensor)?;
+        Error::check_lengths(("out", out.len() as u64), ("tensor", tensor.len))?;
+        check_usage("tensor", tensor, wgpu::BufferUsages::COPY_SRC)?;
         if out.is_empty() {
             return Ok(());
         }
+        self.check_not_lost()?;
         let out: &mut [u8] = bytemuck::cast_slice_mut(out);
         // Pieces of whole words.
-        let piece = (self.chunk_elements() * 4) as usize;
+        let piece = usize::try_from(self.options().max_chunk_elements * 4).unwrap_or(1 << 24);
         let staging = self.scoped(|| {
             Ok(self.device().create_buffer(&wgpu::BufferDescriptor {
                 label: Some("wgpu-sigmoid.download"),
@@ -170,7 +277,7 @@ impl Sigmoid {
                         });
                 encoder.copy_buffer_to_buffer(
                     &tensor.buffer,
-                    (i * piece) as u64,
+                    tensor.offset + (i * piece) as u64,
                     &staging,
                     0,
                     bytes,
@@ -193,14 +300,15 @@ impl Sigmoid {
         staging: &wgpu::Buffer,
         chunk: &mut [u8],
     ) -> Result<(), Error> {
-        let waited = transfer::wait(self.device(), submission, self.timeout())
-            .and_then(|()| pollster::block_on(transfer::receive(mapped)));
+        let timeout = self.options().timeout;
+        let waited = pollster::block_on(async {
+            transfer::wait(self.device(), submission, timeout, Waiting::Block).await?;
+            transfer::receive(mapped).await
+        });
         waited.map_err(|e| self.explain(e))?;
         self.scoped(|| {
             {
-                let view = staging
-                    .get_mapped_range(0..(chunk.len().div_ceil(4) * 4) as u64)
-                    .map_err(|e| Error::Map(e.to_string()))?;
+                let view = staging.get_mapped_range(0..(chunk.len().div_ceil(4) * 4) as u64)?;
                 chunk.copy_from_slice(&view[..chunk.len()]);
             }
             staging.unmap();
@@ -210,37 +318,33 @@ impl Sigmoid {
 
     /// Submits `output = sigmoid(input)` (same length and type) and returns without
     /// waiting; a later [`Sigmoid::download`] sees the result.
+    ///
+    /// # Errors
+    ///
+    /// As [`Sigmoid::encode`]; nothing is submitted then.
     pub fn forward_tensor<T: Element>(
         &self,
         input: &GpuTensor<T>,
         output: &GpuTensor<T>,
     ) -> Result<(), Error> {
-        self.submit(|encoder| self.encode_tensors(encoder, input, output))
+        self.submit(|encoder| self.encode(encoder, input, output))
     }
 
     /// Submits `tensor = sigmoid(tensor)` and returns without waiting.
+    ///
+    /// # Errors
+    ///
+    /// As [`Sigmoid::encode`]; nothing is submitted then.
     pub fn forward_tensor_in_place<T: Element>(&self, tensor: &GpuTensor<T>) -> Result<(), Error> {
-        self.submit(|encoder| self.encode_tensors(encoder, tensor, tensor))
-    }
-
-    fn submit(
-        &self,
-        record: impl FnOnce(&mut wgpu::CommandEncoder) -> Result<(), Error>,
-    ) -> Result<(), Error> {
-        let mut encoder = self
-            .device()
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                label: Some("wgpu-sigmoid.forward_tensor"),
-            });
-        record(&mut encoder)?;
-        self.scoped(|| {
-            self.queue().submit([encoder.finish()]);
-            Ok(())
-        })
+        self.submit(|encoder| self.encode(encoder, tensor, tensor))
     }
 
     /// Submits the gradient `dx = dy · y · (1 − y)` of three tensors of the same length
     /// (as [`Sigmoid::backward`]) and returns without waiting.
+    ///
+    /// # Errors
+    ///
+    /// As [`Sigmoid::encode_backward`]; nothing is submitted then.
     pub fn backward_tensor<T: Element>(
         &self,
         y: &GpuTensor<T>,
@@ -250,8 +354,86 @@ impl Sigmoid {
         self.submit(|encoder| self.encode_backward(encoder, y, dy, dx))
     }
 
-    /// Records the gradient of three tensors into `encoder`. `dx` must be a tensor of
-    /// its own: WebGPU forbids reading and writing one buffer in a dispatch.
+    fn submit(
+        &self,
+        record: impl FnOnce(&mut wgpu::CommandEncoder) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        let mut encoder = self
+            .device()
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("wgpu-sigmoid.tensor_op"),
+            });
+        record(&mut encoder)?;
+        self.scoped(|| {
+            self.queue().submit([encoder.finish()]);
+            Ok(())
+        })
+    }
+
+    /// Records `output = sigmoid(input)` for two tensors of the same length and type
+    /// into `encoder` (your own, with your other passes; nothing runs until you submit
+    /// it), as one compute pass. The same tensor for both is in place. Wrap ranges of
+    /// your own buffers with [`GpuTensor::view`].
+    ///
+    /// Everything is checked before anything is recorded: on `Err` the encoder is as it
+    /// was and stays usable. Any length works: ranges longer than one storage binding are
+    /// split into several dispatches.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), wgpu_sigmoid::Error> {
+    /// let sigmoid = wgpu_sigmoid::Sigmoid::new()?;
+    /// let device = sigmoid.device();
+    /// let buffer = device.create_buffer(&wgpu::BufferDescriptor {
+    ///     label: Some("my activations"),
+    ///     size: 1024,
+    ///     usage: wgpu_sigmoid::TENSOR_USAGES,
+    ///     mapped_at_creation: false,
+    /// });
+    /// let x = wgpu_sigmoid::GpuTensor::<f32>::view(&sigmoid, &buffer, 0, 256)?;
+    /// let mut encoder = device.create_command_encoder(&Default::default());
+    /// sigmoid.encode(&mut encoder, &x, &x)?; // in place
+    /// sigmoid.queue().submit([encoder.finish()]);
+    /// assert_eq!(sigmoid.download(&x)?, vec![0.5; 256]);
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::DeviceMismatch`] for a tensor of another device,
+    /// [`Error::LengthMismatch`], [`Error::InvalidArgument`] for one buffer at two
+    /// different offsets (WebGPU forbids binding one buffer as read-only and writable
+    /// storage in the same dispatch), [`Error::Validation`] for a buffer wgpu refuses
+    /// (destroyed, say).
+    pub fn encode<T: Element>(
+        &self,
+        encoder: &mut wgpu::CommandEncoder,
+        input: &GpuTensor<T>,
+        output: &GpuTensor<T>,
+    ) -> Result<(), Error> {
+        self.check_device("input", input)?;
+        self.check_device("output", output)?;
+        Error::check_lengths(("output", output.len), ("input", input.len))?;
+        let same_buffer = input.buffer == output.buffer;
+        if same_buffer && input.offset != output.offset {
+            return Err(Error::InvalidArgument(format!(
+                "input and output are the same buffer at different offsets ({} and {}): \
+                 WebGPU forbids reading and writing one buffer in a dispatch through \
+                 separate bindings; use separate buffers, or the same offset for in place",
+                input.offset, output.offset
+            )));
+        }
+        self.encode_op(encoder, Op::Forward, &[input], output)
+    }
+
+    /// Records the gradient `dx = dy · y · (1 − y)` of three tensors of the same length
+    /// into `encoder`, as [`Sigmoid::encode`] records the forward pass. `dx` must be a
+    /// buffer of its own: WebGPU forbids reading and writing one buffer in a dispatch.
+    ///
+    /// # Errors
+    ///
+    /// As [`Sigmoid::encode`]; [`Error::InvalidArgument`] when `dx` shares a buffer
+    /// with `y` or `dy`.
     pub fn encode_backward<T: Element>(
         &self,
         encoder: &mut wgpu::CommandEncoder,
@@ -259,183 +441,93 @@ impl Sigmoid {
         dy: &GpuTensor<T>,
         dx: &GpuTensor<T>,
     ) -> Result<(), Error> {
-        let len = usize::try_from(y.len).unwrap_or(usize::MAX);
-        check_lengths(len, dy.len)?;
-        check_lengths(len, dx.len)?;
+        self.check_device("y", y)?;
+        self.check_device("dy", dy)?;
+        self.check_device("dx", dx)?;
+        Error::check_lengths(("dy", dy.len), ("y", y.len))?;
+        Error::check_lengths(("dx", dx.len), ("y", y.len))?;
         if dx.buffer == y.buffer || dx.buffer == dy.buffer {
             return Err(Error::InvalidArgument(
-                "dx must not be y or dy: WebGPU forbids reading and writing one buffer in a \
-                 dispatch"
+                "dx must not share a buffer with y or dy: WebGPU forbids reading and \
+                 writing one buffer in a dispatch"
                     .into(),
             ));
         }
-        if y.len == 0 {
-            return Ok(());
-        }
-        self.scoped(|| {
-            self.record_range(
-                encoder,
-                T::BACKWARD,
-                &[(&y.buffer, 0), (&dy.buffer, 0)],
-                (&dx.buffer, 0),
-                y.len,
-                None,
-            );
-            Ok(())
-        })
+        self.encode_op(encoder, Op::Backward, &[y, dy], dx)
     }
 
-    /// Records `output = sigmoid(input)` for two tensors of the same length and type
-    /// (the same `f32` tensor for in place) into `encoder`; nothing runs until you
-    /// submit it.
-    pub fn encode_tensors<T: Element>(
+    /// Makes every bind group first (where wgpu refuses a buffer, before the encoder
+    /// is touched), then records the pass.
+    fn encode_op<T: Element>(
         &self,
         encoder: &mut wgpu::CommandEncoder,
-        input: &GpuTensor<T>,
+        op: Op,
+        inputs: &[&GpuTensor<T>],
         output: &GpuTensor<T>,
     ) -> Result<(), Error> {
-        check_lengths(usize::try_from(input.len).unwrap_or(usize::MAX), output.len)?;
-        self.encode_pass(
-            encoder,
-            T::PASS,
-            (&input.buffer, 0),
-            (&output.buffer, 0),
-            input.len,
-        )
-    }
-
-    /// Records `sigmoid` of `elements` `f32`s at byte offset `input_offset` of `input`
-    /// into `elements` `f32`s at `output_offset` of `output`, as one compute pass in
-    /// `encoder` (your own, with your other passes; nothing runs until you submit it).
-    ///
-    /// Requirements, checked before anything is recorded ([`Error::InvalidArgument`]
-    /// otherwise, never a wgpu panic):
-    /// - both buffers have [`wgpu::BufferUsages::STORAGE`] and belong to this
-    ///   instance's device;
-    /// - both offsets are multiples of the device's `min_storage_buffer_offset_alignment`
-    ///   (256 bytes on most devices, 32 on lavapipe);
-    /// - both ranges lie inside their buffers (no padding is needed after them);
-    /// - the same buffer for input and output only with the same offset (in place):
-    ///   WebGPU forbids binding one buffer as read-only and writable storage in the same
-    ///   dispatch, whatever the ranges.
-    ///
-    /// Any length works: ranges longer than one storage binding are split into several
-    /// dispatches.
-    pub fn encode(
-        &self,
-        encoder: &mut wgpu::CommandEncoder,
-        input: &wgpu::Buffer,
-        input_offset: u64,
-        output: &wgpu::Buffer,
-        output_offset: u64,
-        elements: u64,
-    ) -> Result<(), Error> {
-        self.encode_pass(
-            encoder,
-            Pass::Sigmoid,
-            (input, input_offset),
-            (output, output_offset),
-            elements,
-        )
-    }
-
-    /// [`Sigmoid::encode`] for 16-bit floats `T` packed two per word (element 2i in
-    /// the low half). The same requirements, with each range rounded up to whole 4-byte
-    /// words (an odd count's last word is read whole and its high half written back
-    /// unchanged); the same buffer only at the same offset (in place).
-    pub fn encode_half<T: HalfFloat>(
-        &self,
-        encoder: &mut wgpu::CommandEncoder,
-        input: &wgpu::Buffer,
-        input_offset: u64,
-        output: &wgpu::Buffer,
-        output_offset: u64,
-        elements: u64,
-    ) -> Result<(), Error> {
-        self.encode_pass(
-            encoder,
-            T::PASS,
-            (input, input_offset),
-            (output, output_offset),
-            elements,
-        )
-    }
-
-    fn encode_pass(
-        &self,
-        encoder: &mut wgpu::CommandEncoder,
-        pass: Pass,
-        (input, input_offset): (&wgpu::Buffer, u64),
-        (output, output_offset): (&wgpu::Buffer, u64),
-        elements: u64,
-    ) -> Result<(), Error> {
-        let alignment = u64::from(self.device().limits().min_storage_buffer_offset_alignment);
-        let bytes = elements
-            .checked_mul(pass.element_bytes())
-            .map(|b| b.div_ceil(4) * 4);
-        check_range("input", input, input_offset, bytes, elements, alignment)?;
-        check_range("output", output, output_offset, bytes, elements, alignment)?;
-        if input == output && input_offset != output_offset {
-            return Err(Error::InvalidArgument(format!(
-                "input and output are the same buffer at different offsets ({input_offset} and \
-                 {output_offset}): WebGPU forbids reading and writing one buffer in a dispatch \
-                 through separate bindings; use separate buffers, or the same offset for in place"
-            )));
-        }
-        if elements == 0 {
+        if output.len == 0 {
             return Ok(());
         }
-        self.scoped(|| {
-            self.record_range(
-                encoder,
-                pass,
-                &[(input, input_offset)],
-                (output, output_offset),
-                elements,
-                None,
-            );
-            Ok(())
+        let input_ranges: Vec<(&wgpu::Buffer, u64)> =
+            inputs.iter().map(|t| (&t.buffer, t.offset)).collect();
+        let dispatches = self.bind_range(
+            (op, T::FORMAT),
+            &input_ranges,
+            (&output.buffer, output.offset),
+            output.len,
+        )?;
+        self.record(encoder, &dispatches);
+        Ok(())
+    }
+
+    fn check_device<T: Element>(
+        &self,
+        argument: &'static str,
+        tensor: &GpuTensor<T>,
+    ) -> Result<(), Error> {
+        if tensor.owner.same(&self.owner()) {
+            return Ok(());
+        }
+        Err(Error::DeviceMismatch {
+            argument,
+            tensor_adapter: tensor.owner.adapter.clone(),
+            adapter: self.adapter_info().name.clone(),
         })
     }
 }
 
-fn check_lengths(host: usize, device: u64) -> Result<(), Error> {
-    if host as u64 == device {
+/// Which [`Sigmoid`] made a tensor: a token of that instance, and its adapter's name
+/// for error messages.
+#[derive(Clone, Debug)]
+pub(crate) struct Owner {
+    token: std::sync::Arc<()>,
+    adapter: String,
+}
+
+impl Owner {
+    pub(crate) fn new(adapter: String) -> Owner {
+        Owner {
+            token: std::sync::Arc::new(()),
+            adapter,
+        }
+    }
+
+    fn same(&self, other: &Owner) -> bool {
+        std::sync::Arc::ptr_eq(&self.token, &other.token)
+    }
+}
+
+fn check_usage<T: Element>(
+    argument: &str,
+    tensor: &GpuTensor<T>,
+    usage: wgpu::BufferUsages,
+) -> Result<(), Error> {
+    if tensor.buffer.usage().contains(usage) {
         Ok(())
     } else {
-        Err(Error::LengthMismatch {
-            input: host,
-            output: usize::try_from(device).unwrap_or(usize::MAX),
-        })
-    }
-}
-
-fn check_range(
-    what: &str,
-    buffer: &wgpu::Buffer,
-    offset: u64,
-    bytes: Option<u64>,
-    elements: u64,
-    alignment: u64,
-) -> Result<(), Error> {
-    let invalid = |message: String| Err(Error::InvalidArgument(format!("{what}: {message}")));
-    if !buffer.usage().contains(wgpu::BufferUsages::STORAGE) {
-        return invalid(format!(
-            "buffer usages {:?} lack STORAGE (see wgpu_sigmoid::TENSOR_USAGES)",
-            buffer.usage()
-        ));
-    }
-    if !offset.is_multiple_of(alignment.max(1)) {
-        return invalid(format!(
-            "offset {offset} is not a multiple of the device's \
-             min_storage_buffer_offset_alignment ({alignment} bytes)"
-        ));
-    }
-    match bytes.and_then(|bytes| bytes.checked_add(offset)) {
-        Some(end) if end <= buffer.size() => Ok(()),
-        _ => invalid(format!(
-            "{elements} elements at offset {offset} do not fit in a buffer of {} bytes",
-            buffer.size()
-        )),
+        Err(Error::InvalidArgument(format!(
+            "{argument}: buffer usages {:?} lack {usage:?}",
+            tensor.buffer.usage()
+        )))
     }
 }

@@ -10,12 +10,13 @@ use std::time::Duration;
 
 use futures_intrusive::channel::shared::{OneshotReceiver, oneshot_channel};
 
-use crate::Error;
-use crate::kernel::{Bindings, Pass};
-use crate::scopes::ErrorScopes;
+use crate::error::MapError;
+use crate::kernel::{Bindings, Format, Op};
+use crate::{Error, scopes};
 
 /// How data travels between host slices and the buffers the kernel binds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TransferPath {
     /// The kernel's storage buffers are mapped into the host directly (unified memory;
     /// needs [`wgpu::Features::MAPPABLE_PRIMARY_BUFFERS`]): one host copy in, one out,
@@ -95,7 +96,7 @@ pub(crate) struct Slot {
     pub(crate) in_flight: Option<InFlight>,
     /// Bind groups already made for this slot's buffers, by element count: repeated
     /// calls of one length (and all full pieces of a long input) reuse them.
-    bind_groups: Vec<((u64, Pass), Bindings)>,
+    bind_groups: Vec<((u64, Op, Format), Bindings)>,
 }
 
 /// Bind groups kept per slot; lengths beyond this many evict the oldest.
@@ -161,19 +162,20 @@ impl Slot {
     /// The bind groups of `pass` over the first `len` elements, made once per length.
     pub(crate) fn bindings(
         &mut self,
-        pass: Pass,
+        (op, format): (Op, Format),
         len: u64,
-        make: impl FnOnce(&wgpu::Buffer, &wgpu::Buffer) -> Bindings,
-    ) -> Bindings {
-        if let Some((_, group)) = self.bind_groups.iter().find(|(key, _)| *key == (len, pass)) {
-            return group.clone();
+        make: impl FnOnce(&wgpu::Buffer, &wgpu::Buffer) -> Result<Bindings, Error>,
+    ) -> Result<Bindings, Error> {
+        let key = (len, op, format);
+        if let Some((_, group)) = self.bind_groups.iter().find(|(k, _)| *k == key) {
+            return Ok(group.clone());
         }
         if self.bind_groups.len() == BIND_GROUPS_PER_SLOT {
             self.bind_groups.remove(0);
         }
-        let group = make(&self.input, &self.output);
-        self.bind_groups.push(((len, pass), group.clone()));
-        group
+        let group = make(&self.input, &self.output)?;
+        self.bind_groups.push((key, group.clone()));
+        Ok(group)
     }
 
     /// Copies each (offset, bytes) of `sources` into the host-writable buffer and
@@ -187,9 +189,7 @@ impl Slot {
             .max()
             .unwrap_or(0);
         {
-            let mut view = buffer
-                .get_mapped_range_mut(0..whole_words(end))
-                .map_err(|e| Error::Map(e.to_string()))?;
+            let mut view = buffer.get_mapped_range_mut(0..whole_words(end))?;
             for &(offset, bytes) in sources {
                 let offset = offset as usize;
                 view.slice(offset..offset + bytes.len())
@@ -246,21 +246,19 @@ impl Slot {
     pub(crate) async fn finish(
         &mut self,
         device: &wgpu::Device,
-        timeout: Duration,
+        (timeout, waiting): (Duration, Waiting),
         output: &mut [u8],
     ) -> Result<(), Error> {
         let Some(in_flight) = self.in_flight.take() else {
             return Ok(());
         };
-        wait(device, in_flight.submission, timeout)?;
+        wait(device, in_flight.submission, timeout, waiting).await?;
         // Both mappings were requested after the submission, so the wait resolved them.
         receive(in_flight.read_map).await?;
         receive(in_flight.write_map).await?;
-        let scopes = ErrorScopes::push(device);
-        let copied = self.copy_out(in_flight.start, in_flight.len, output);
-        // A wgpu error explains a failed copy better than the copy's own error.
-        scopes.pop().await?;
-        copied
+        scopes::scoped(device, || {
+            self.copy_out(in_flight.start, in_flight.len, output)
+        })
     }
 
     /// Copies `len` bytes of results from the mapped host-readable buffer into
@@ -268,9 +266,7 @@ impl Slot {
     fn copy_out(&self, start: usize, len: usize, output: &mut [u8]) -> Result<(), Error> {
         let buffer = self.host_readable();
         {
-            let view = buffer
-                .get_mapped_range(0..whole_words(len))
-                .map_err(|e| Error::Map(e.to_string()))?;
+            let view = buffer.get_mapped_range(0..whole_words(len))?;
             output[start..start + len].copy_from_slice(&view[..len]);
         }
         buffer.unmap();
@@ -296,13 +292,55 @@ pub(crate) fn request_map(buffer: &wgpu::Buffer, mode: wgpu::MapMode, bytes: u64
 pub(crate) async fn receive(receiver: MapReceiver) -> Result<(), Error> {
     match receiver.receive().await {
         Some(Ok(())) => Ok(()),
-        Some(Err(e)) => Err(Error::Map(e.to_string())),
-        None => Err(Error::Map("the map callback was dropped".into())),
+        Some(Err(e)) => Err(e.into()),
+        None => Err(MapError::CallbackDropped.into()),
+    }
+}
+
+/// How a call waits for the GPU.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Waiting {
+    /// In `Device::poll` on the calling thread: the blocking API, which has nothing else
+    /// to do meanwhile.
+    Block,
+    /// In `Device::poll` on a short-lived thread of its own, while the calling future is
+    /// pending: the async API, whose executor keeps running other tasks. The thread
+    /// ends when the submission is done or the timeout passes.
+    Yield,
+}
+
+/// Waits until `submission` has finished on the GPU, or `timeout` passes.
+pub(crate) async fn wait(
+    device: &wgpu::Device,
+    submission: wgpu::SubmissionIndex,
+    timeout: Duration,
+    waiting: Waiting,
+) -> Result<(), Error> {
+    if waiting == Waiting::Block {
+        return poll_until_done(device, submission, timeout);
+    }
+    let (sender, receiver) = oneshot_channel();
+    let waiter_device = device.clone();
+    let waiter_submission = submission.clone();
+    let spawned = std::thread::Builder::new()
+        .name("wgpu-sigmoid-wait".into())
+        .spawn(move || {
+            // The receiver is gone only if the caller's future was dropped.
+            let _ = sender.send(poll_until_done(&waiter_device, waiter_submission, timeout));
+        });
+    match spawned {
+        Ok(_) => receiver.receive().await.unwrap_or_else(|| {
+            Err(Error::DeviceLost(
+                "the thread waiting on the GPU ended early".into(),
+            ))
+        }),
+        // No thread to be had (a process at its limit): wait here instead.
+        Err(_) => poll_until_done(device, submission, timeout),
     }
 }
 
 /// Blocks until `submission` has finished on the GPU, or `timeout` passes.
-pub(crate) fn wait(
+fn poll_until_done(
     device: &wgpu::Device,
     submission: wgpu::SubmissionIndex,
     timeout: Duration,

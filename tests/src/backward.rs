@@ -57,7 +57,7 @@ fn float32_gradient_within_its_bound() {
 }
 
 /// Every 16-bit pattern of [0, 1] as y, each paired with a different finite dy.
-fn check_half<T: wgpu_sigmoid::HalfFloat>(
+fn check_half<T: wgpu_sigmoid::Element>(
     name: &str,
     from_bits: impl Fn(u16) -> T,
     to_bits: impl Fn(T) -> u16,
@@ -73,7 +73,7 @@ fn check_half<T: wgpu_sigmoid::HalfFloat>(
     let dy: Vec<T> = (0..y.len())
         .map(|i| from_bits(finite[(i * 7919) % finite.len()]))
         .collect();
-    let dx = sigmoid.backward_half(&y, &dy).unwrap();
+    let dx = sigmoid.backward(&y, &dy).unwrap();
     let ordered = |b: u16| {
         let m = i32::from(b & 0x7fff);
         if b & 0x8000 != 0 { -m } else { m }
@@ -134,9 +134,9 @@ fn pieces_and_apis_agree() {
         assert_eq!(bits(&into), bits(&expected), "len {len}");
         let yh: Vec<f16> = y.iter().map(|&v| f16::from_f32(v)).collect();
         let dyh: Vec<f16> = dy.iter().map(|&v| f16::from_f32(v)).collect();
-        let a = shared.backward_half(&yh, &dyh).unwrap();
+        let a = shared.backward(&yh, &dyh).unwrap();
         let mut b = vec![f16::ZERO; len];
-        small.backward_half_into(&yh, &dyh, &mut b).unwrap();
+        small.backward_into(&yh, &dyh, &mut b).unwrap();
         assert_eq!(
             a.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
             b.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),

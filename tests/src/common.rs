@@ -1,8 +1,10 @@
 //! Helpers shared by the tests.
+// Shared by the library's and the tool's test binaries; each uses part of it.
+#![allow(dead_code)]
 
 use std::sync::OnceLock;
 
-use wgpu_sigmoid::{AdapterOptions, Error, Options, Sigmoid, cpu};
+use wgpu_sigmoid::{Error, Options, Sigmoid, cpu};
 
 /// The error bound every GPU result is held to, in ULP.
 pub const MAX_ULP: u32 = 1;
@@ -135,10 +137,14 @@ pub fn check_all_apis(sigmoid: &Sigmoid, len: usize, seed: u64) {
 /// when there is none, as for [`gpu`]. Errors other than a missing adapter are returned.
 pub fn gpu_with(options: Options) -> Option<Result<Sigmoid, Error>> {
     gpu()?;
-    Some(pollster::block_on(Sigmoid::with_adapter(
-        &AdapterOptions::from_env(),
-        options,
-    )))
+    Some(Sigmoid::builder().options(options).build())
+}
+
+/// Default options with `set` applied (`Options` is `#[non_exhaustive]`: no literals).
+pub fn options(set: impl FnOnce(&mut Options)) -> Options {
+    let mut options = Options::default();
+    set(&mut options);
+    options
 }
 
 /// Every combination of the arithmetic liberties the CPU mirror models (8 of them).
@@ -156,10 +162,9 @@ pub fn small_pieces() -> Option<&'static Sigmoid> {
     static INSTANCE: OnceLock<Option<Sigmoid>> = OnceLock::new();
     INSTANCE
         .get_or_init(|| {
-            gpu_with(Options {
-                max_chunk_elements: 1024,
-                ..Options::default()
-            })
+            gpu_with(options(|o| {
+                o.max_chunk_elements = 1024;
+            }))
             .map(|r| r.unwrap())
         })
         .as_ref()

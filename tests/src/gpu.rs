@@ -1,11 +1,8 @@
 //! GPU results against the CPU reference, on the adapter the environment selects.
 
-use wgpu_sigmoid::verify::{Report, Sweep};
-use wgpu_sigmoid::{AdapterOptions, Error, Options, Sigmoid, adapter, cpu};
+use wgpu_sigmoid::{AdapterOptions, Error, Sigmoid, adapter, cpu};
 
-use super::common::{
-    MAX_ULP, assert_matches_reference, bits, check_all_apis, every_arith, gpu, test_data,
-};
+use super::common::{assert_matches_reference, bits, check_all_apis, gpu, options, test_data};
 
 const TF_INPUT: [f32; 5] = [-20.0, -1.0, 0.0, 1.0, 20.0];
 const TF_BITS: [u32; 5] = [
@@ -65,21 +62,22 @@ fn one_past_32_mi_elements_crosses_the_binding_limit() {
 #[test]
 fn two_dimensional_grid_and_chunking_with_small_limits() {
     // Tiny limits force the 2-D fold (3 × n workgroups) and many chunks on any adapter.
-    let options = Options {
-        max_workgroups_per_dimension: 3,
-        max_chunk_elements: 5_000,
-        ..Options::default()
+    let options = options(|o| {
+        o.max_workgroups_per_dimension = 3;
+        o.max_chunk_elements = 5_000;
+    });
+    let sigmoid = match Sigmoid::builder().options(options).build() {
+        Ok(s) => s,
+        Err(e) if super::common::gpu_required() => panic!("{e}"),
+        Err(_) => return,
     };
-    let sigmoid =
-        match pollster::block_on(Sigmoid::with_adapter(&AdapterOptions::from_env(), options)) {
-            Ok(s) => s,
-            Err(e) if super::common::gpu_required() => panic!("{e}"),
-            Err(_) => return,
-        };
-    assert!(sigmoid.chunk_elements() <= 5_000);
-    assert_eq!(wgpu_sigmoid::kernel::grid(sigmoid.chunk_elements(), 3).0, 3);
+    assert!(sigmoid.options().max_chunk_elements <= 5_000);
+    assert_eq!(
+        wgpu_sigmoid::kernel::grid(sigmoid.options().max_chunk_elements, 3).0,
+        3
+    );
     assert!(
-        wgpu_sigmoid::kernel::grid(sigmoid.chunk_elements(), 3).1 > 1,
+        wgpu_sigmoid::kernel::grid(sigmoid.options().max_chunk_elements, 3).1 > 1,
         "grid must fold"
     );
     for (seed, len) in [4_999usize, 5_000, 5_001, 123_457].into_iter().enumerate() {
@@ -148,29 +146,25 @@ fn special_values_and_subnormal_results() {
 }
 
 #[test]
-fn strided_sweep_of_all_bit_patterns() {
-    let Some(sigmoid) = gpu() else { return };
-    let sweep = Sweep::new(4099);
-    let mut x = vec![0.0; sweep.len() as usize];
-    sweep.fill(0, &mut x);
-    let y = sigmoid.forward(&x).unwrap();
-    let report: Report = wgpu_sigmoid::verify::check_parallel(&x, &y);
-    assert!(report.meets(MAX_ULP), "{report}");
-    // 97.76 % over all 2³² inputs with unfused fma (lavapipe, llvmpipe), 98.22 % fused.
-    assert!(report.total().exact_percent() > 97.5, "{report}");
-    assert!(report.total().count > 1_000_000);
-}
-
-#[test]
 fn forward_into_rejects_length_mismatch() {
     let Some(sigmoid) = gpu() else { return };
     let mut y = vec![0.0; 3];
-    assert_eq!(
-        sigmoid.forward_into(&[1.0, 2.0], &mut y),
-        Err(Error::LengthMismatch {
-            input: 2,
-            output: 3
-        })
+    let error = sigmoid.forward_into(&[1.0, 2.0], &mut y).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::LengthMismatch {
+                argument: "output",
+                actual: 3,
+                reference: "input",
+                expected: 2
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(
+        error.to_string().contains("output has 3 elements"),
+        "{error}"
     );
     assert_eq!(y, [0.0; 3], "output untouched on error");
 }
@@ -192,7 +186,8 @@ fn async_variants_match() {
 #[test]
 fn caller_owned_device_and_threads() {
     let Some(_) = gpu() else { return };
-    let adapter = pollster::block_on(adapter::select(&AdapterOptions::from_env())).unwrap();
+    let adapter =
+        pollster::block_on(adapter::select(&AdapterOptions::from_env().unwrap())).unwrap();
     let (device, queue) = pollster::block_on(adapter::open_device(&adapter)).unwrap();
     let sigmoid = Sigmoid::with_device(device, queue).unwrap();
     std::thread::scope(|scope| {
@@ -215,43 +210,10 @@ fn empty_input_never_touches_the_gpu_and_lost_device_is_an_error() {
     let sigmoid = Sigmoid::new().unwrap();
     assert_eq!(sigmoid.forward(&[1.0]).unwrap().len(), 1);
     sigmoid.device().destroy();
-    assert_eq!(sigmoid.forward(&[]).unwrap(), Vec::<f32>::new());
-    sigmoid.forward_in_place(&mut []).unwrap();
+    assert_eq!(sigmoid.forward::<f32>(&[]).unwrap(), Vec::<f32>::new());
+    sigmoid.forward_in_place::<f32>(&mut []).unwrap();
     match sigmoid.forward(&[1.0]) {
         Err(Error::DeviceLost(_)) => {}
         other => panic!("expected DeviceLost, got {other:?}"),
-    }
-}
-
-#[test]
-fn kernel_matches_its_cpu_mirror_bit_for_bit() {
-    // src/cpu/mirror.rs follows the shader step for step so that the algorithm can be
-    // judged over all 2³² inputs on the CPU; this keeps the two from drifting apart.
-    // The mirror models the arithmetic liberties a GPU may take; the kernel must match
-    // it exactly under one of them (llvmpipe, behind lavapipe and GL in CI: unfused
-    // `fma`, IEEE division, no flushing).
-    let Some(sigmoid) = gpu() else { return };
-    let sweep = Sweep::new(4099);
-    let mut x = vec![0.0f32; usize::try_from(sweep.len()).unwrap()];
-    sweep.fill(0, &mut x);
-    let y = sigmoid.forward(&x).unwrap();
-    let matching: Vec<_> = every_arith()
-        .filter(|&arith| {
-            x.iter()
-                .zip(&y)
-                .all(|(&x, &y)| cpu::mirror::sigmoid_with(x, arith).to_bits() == y.to_bits())
-        })
-        .collect();
-    let adapter = &sigmoid.adapter_info().name;
-    eprintln!("{adapter}: mirror modes matching the kernel: {matching:?}");
-    if adapter.contains("llvmpipe") {
-        assert!(
-            matching.contains(&cpu::mirror::Arith {
-                fused_fma: false,
-                flush_subnormals: false,
-                approximate_division: false,
-            }),
-            "the kernel on {adapter} no longer matches src/cpu/mirror.rs"
-        );
     }
 }

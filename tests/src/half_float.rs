@@ -4,7 +4,7 @@
 //! ragged lengths.
 
 use half::{bf16, f16};
-use wgpu_sigmoid::{HalfFloat, Sigmoid, cpu};
+use wgpu_sigmoid::{Element, Sigmoid, cpu};
 
 use super::common::{gpu, small_pieces};
 
@@ -68,7 +68,7 @@ fn check_all_patterns(
 fn float16_all_bit_patterns() {
     let Some(sigmoid) = gpu() else { return };
     let x: Vec<f16> = (0..=u16::MAX).map(f16::from_bits).collect();
-    let y = sigmoid.forward_half(&x).unwrap();
+    let y = sigmoid.forward(&x).unwrap();
     let bits: Vec<u16> = y.iter().map(|v| v.to_bits()).collect();
     check_all_patterns(
         "f16",
@@ -97,7 +97,7 @@ fn float16_all_bit_patterns() {
 fn bfloat16_all_bit_patterns() {
     let Some(sigmoid) = gpu() else { return };
     let x: Vec<bf16> = (0..=u16::MAX).map(bf16::from_bits).collect();
-    let y = sigmoid.forward_half(&x).unwrap();
+    let y = sigmoid.forward(&x).unwrap();
     let bits: Vec<u16> = y.iter().map(|v| v.to_bits()).collect();
     check_all_patterns(
         "bf16",
@@ -116,16 +116,16 @@ fn bfloat16_all_bit_patterns() {
     }
 }
 
-fn every_api_agrees<T: HalfFloat + PartialEq + std::fmt::Debug>(
+fn every_api_agrees<T: Element + PartialEq + std::fmt::Debug>(
     sigmoid: &Sigmoid,
     x: &[T],
     bits: impl Fn(&[T]) -> Vec<u16>,
 ) {
-    let y = sigmoid.forward_half(x).unwrap();
+    let y = sigmoid.forward(x).unwrap();
     let mut into = vec![T::zeroed(); x.len()];
-    sigmoid.forward_half_into(x, &mut into).unwrap();
+    sigmoid.forward_into(x, &mut into).unwrap();
     let mut in_place = x.to_vec();
-    sigmoid.forward_half_in_place(&mut in_place).unwrap();
+    sigmoid.forward_in_place(&mut in_place).unwrap();
     assert_eq!(bits(&into), bits(&y), "len {}", x.len());
     assert_eq!(bits(&in_place), bits(&y), "len {}", x.len());
 }
@@ -135,12 +135,12 @@ fn ragged_lengths_and_pieces_agree_across_apis() {
     let Some(shared) = gpu() else { return };
     let Some(small) = small_pieces() else { return };
     let all: Vec<f16> = (0..=u16::MAX).map(f16::from_bits).collect();
-    let reference = shared.forward_half(&all).unwrap();
+    let reference = shared.forward(&all).unwrap();
     for len in (0..=17).chain([1023, 1024, 1025, 3 * 1024 + 7, 10_001]) {
         // A window of the patterns starting at an odd place, so lanes and words shift.
         let x: Vec<f16> = all[1001..1001 + len].to_vec();
         for sigmoid in [shared, small] {
-            let y = sigmoid.forward_half(&x).unwrap();
+            let y = sigmoid.forward(&x).unwrap();
             assert_eq!(
                 y.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
                 reference[1001..1001 + len]
@@ -155,7 +155,7 @@ fn ragged_lengths_and_pieces_agree_across_apis() {
         }
     }
     assert!(matches!(
-        shared.forward_half_into(&all[..3], &mut [f16::ZERO; 2]),
+        shared.forward_into(&all[..3], &mut [f16::ZERO; 2]),
         Err(wgpu_sigmoid::Error::LengthMismatch { .. })
     ));
 }

@@ -1,13 +1,11 @@
-mod accuracy;
 mod backward;
-mod cli;
 mod common;
+mod defects;
 mod gpu;
 mod half_float;
 mod properties;
 mod reliability;
 mod shaders;
-mod stream;
-mod tensor;
+pub mod tensor;
 mod transfer;
 mod translate;

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use wgpu_sigmoid::{AdapterOptions, Error, Options, Sigmoid, Stats, adapter, cpu};
 
-use super::common::{gpu, gpu_with, test_data};
+use super::common::{gpu, gpu_with, options, test_data};
 
 /// Longest any of these tests may take before the watchdog calls it a hang.
 const WATCHDOG: Duration = Duration::from_secs(600);
@@ -149,12 +149,12 @@ fn eight_threads_share_one_instance() {
 #[test]
 fn several_instances_share_one_device() {
     let Some(_) = gpu() else { return };
-    let adapter = pollster::block_on(adapter::select(&AdapterOptions::from_env())).unwrap();
+    let adapter =
+        pollster::block_on(adapter::select(&AdapterOptions::from_env().unwrap())).unwrap();
     let (device, queue) = pollster::block_on(adapter::open_device(&adapter)).unwrap();
-    let small_pieces = Options {
-        max_chunk_elements: 65_536,
-        ..Options::default()
-    };
+    let small_pieces = options(|o| {
+        o.max_chunk_elements = 65_536;
+    });
     let instances: Vec<Sigmoid> = (0..3)
         .map(|i| {
             let options = if i == 0 {
@@ -162,7 +162,10 @@ fn several_instances_share_one_device() {
             } else {
                 small_pieces.clone()
             };
-            Sigmoid::with_device_and_options(device.clone(), queue.clone(), options).unwrap()
+            Sigmoid::builder()
+                .options(options)
+                .build_with_device(device.clone(), queue.clone())
+                .unwrap()
         })
         .collect();
     let refs: Vec<&Sigmoid> = instances.iter().collect();
@@ -208,7 +211,8 @@ fn a_destroyed_device_gives_errors_and_a_new_instance_works() {
 
     // On the caller's device (its default error handler panics on any uncaptured wgpu
     // error): calls still fail with an error, never a panic.
-    let adapter = pollster::block_on(adapter::select(&AdapterOptions::from_env())).unwrap();
+    let adapter =
+        pollster::block_on(adapter::select(&AdapterOptions::from_env().unwrap())).unwrap();
     let (device, queue) = pollster::block_on(adapter::open_device(&adapter)).unwrap();
     let borrowed = Sigmoid::with_device(device.clone(), queue).unwrap();
     borrowed.forward(&x).unwrap();
@@ -225,10 +229,9 @@ fn a_destroyed_device_gives_errors_and_a_new_instance_works() {
 #[test]
 fn a_wait_past_the_timeout_is_an_error_and_the_next_call_recovers() {
     let Some(_) = gpu() else { return };
-    let impatient = gpu_with(Options {
-        timeout: Duration::from_nanos(1),
-        ..Options::default()
-    })
+    let impatient = gpu_with(options(|o| {
+        o.timeout = Duration::from_nanos(1);
+    }))
     .unwrap()
     .unwrap();
     let x = test_data(4 << 20, 5);
@@ -259,12 +262,11 @@ fn a_wait_past_the_timeout_is_an_error_and_the_next_call_recovers() {
 #[test]
 fn oversized_options_are_clamped_to_the_device() {
     let Some(shared) = gpu() else { return };
-    let greedy = gpu_with(Options {
-        max_chunk_elements: u64::MAX,
-        pieces_in_flight: 0,
-        max_workgroups_per_dimension: 0,
-        ..Options::default()
-    })
+    let greedy = gpu_with(options(|o| {
+        o.max_chunk_elements = u64::MAX;
+        o.pieces_in_flight = 0;
+        o.max_workgroups_per_dimension = 0;
+    }))
     .unwrap()
     .unwrap();
     let limits = shared.device().limits();
@@ -272,8 +274,8 @@ fn oversized_options_are_clamped_to_the_device() {
         .max_storage_buffer_binding_size
         .min(limits.max_buffer_size)
         / 4;
-    assert!(greedy.chunk_elements() <= binding);
-    assert_eq!(greedy.pieces_in_flight(), 1);
+    assert!(greedy.options().max_chunk_elements <= binding);
+    assert_eq!(greedy.options().pieces_in_flight, 1);
     // max_workgroups_per_dimension 0 becomes 1: a 1-wide grid, folded into y.
     let x = test_data(300_001, 6);
     check(&x, &greedy.forward(&x).unwrap()).unwrap();
@@ -301,10 +303,9 @@ const WARM_UP_CALLS: usize = 1_000;
 #[test]
 #[ignore = "run by memory_and_gpu_buffers_stay_flat_over_10000_calls in a child process"]
 fn leak_workload() {
-    let sigmoid = gpu_with(Options {
-        max_chunk_elements: 65_536,
-        ..Options::default()
-    })
+    let sigmoid = gpu_with(options(|o| {
+        o.max_chunk_elements = 65_536;
+    }))
     .expect("an adapter")
     .unwrap();
     let inputs: Vec<Vec<f32>> = LEAK_LENGTHS
@@ -320,6 +321,7 @@ fn leak_workload() {
             buffers_created,
             bind_groups_created,
             submissions,
+            ..
         } = sigmoid.stats();
         println!(
             "LEAK {label} rss={} live_buffers={} live_bind_groups={} buffers_created={buffers_created} bind_groups_created={bind_groups_created} submissions={submissions}",

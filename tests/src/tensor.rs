@@ -3,9 +3,9 @@
 //! dispatches at aligned offsets, and bad arguments are typed errors on a caller's
 //! device whose default error handler would panic.
 
-use wgpu_sigmoid::{AdapterOptions, Error, Options, Sigmoid, TENSOR_USAGES, adapter};
+use wgpu_sigmoid::{AdapterOptions, Error, GpuTensor, Sigmoid, TENSOR_USAGES, adapter};
 
-use super::common::{assert_matches_reference, bits, gpu, gpu_with, test_data};
+use super::common::{assert_matches_reference, bits, gpu, gpu_with, options, test_data};
 
 #[test]
 fn tensors_match_the_host_api() {
@@ -42,11 +42,11 @@ fn sixteen_bit_tensors_match_the_host_api() {
         let x: Vec<half::f16> = (0..len as u16)
             .map(|i| half::f16::from_bits(i.wrapping_mul(40_503)))
             .collect();
-        let input = sigmoid.upload_half(&x).unwrap();
-        let output = sigmoid.zeros_half::<half::f16>(len as u64).unwrap();
+        let input = sigmoid.upload(&x).unwrap();
+        let output = sigmoid.zeros::<half::f16>(len as u64).unwrap();
         sigmoid.forward_tensor(&input, &output).unwrap();
         let on_device = sigmoid.download(&output).unwrap();
-        let on_host = sigmoid.forward_half(&x).unwrap();
+        let on_host = sigmoid.forward(&x).unwrap();
         let b = |v: &[half::f16]| v.iter().map(|h| h.to_bits()).collect::<Vec<_>>();
         assert_eq!(b(&on_device), b(&on_host), "f16 len {len}");
         assert_eq!(
@@ -59,52 +59,47 @@ fn sixteen_bit_tensors_match_the_host_api() {
             .iter()
             .map(|h| half::bf16::from_bits(h.to_bits()))
             .collect();
-        let input = sigmoid.upload_half(&xb).unwrap();
-        let output = sigmoid.zeros_half::<half::bf16>(len as u64).unwrap();
+        let input = sigmoid.upload(&xb).unwrap();
+        let output = sigmoid.zeros::<half::bf16>(len as u64).unwrap();
         sigmoid.forward_tensor(&input, &output).unwrap();
         let bb = |v: &[half::bf16]| v.iter().map(|h| h.to_bits()).collect::<Vec<_>>();
         assert_eq!(
             bb(&sigmoid.download(&output).unwrap()),
-            bb(&sigmoid.forward_half(&xb).unwrap()),
+            bb(&sigmoid.forward(&xb).unwrap()),
             "bf16 len {len}"
         );
 
         // The gradient on 16-bit tensors.
         let y = on_host;
         let dy: Vec<half::f16> = vec![half::f16::from_f32(-1.5); len];
-        let (ty, tdy) = (
-            sigmoid.upload_half(&y).unwrap(),
-            sigmoid.upload_half(&dy).unwrap(),
-        );
-        let tdx = sigmoid.zeros_half::<half::f16>(len as u64).unwrap();
+        let (ty, tdy) = (sigmoid.upload(&y).unwrap(), sigmoid.upload(&dy).unwrap());
+        let tdx = sigmoid.zeros::<half::f16>(len as u64).unwrap();
         sigmoid.backward_tensor(&ty, &tdy, &tdx).unwrap();
         assert_eq!(
             b(&sigmoid.download(&tdx).unwrap()),
-            b(&sigmoid.backward_half(&y, &dy).unwrap()),
+            b(&sigmoid.backward(&y, &dy).unwrap()),
             "f16 gradient len {len}"
         );
     }
     // encode_half on an odd count in a caller's buffer leaves the next element alone.
-    let input = sigmoid
-        .upload_half(&[half::f16::from_f32(2.0); 16])
-        .unwrap();
+    let input = sigmoid.upload(&[half::f16::from_f32(2.0); 16]).unwrap();
     let sentinel = half::f16::from_f32(-7.0);
-    let output = sigmoid.upload_half(&[sentinel; 16]).unwrap();
+    let output = sigmoid.upload(&[sentinel; 16]).unwrap();
+    let input_view = GpuTensor::<half::f16>::view(sigmoid, input.buffer(), 0, 7).unwrap();
+    let output_view = GpuTensor::<half::f16>::view(sigmoid, output.buffer(), 0, 7).unwrap();
     submit_with(sigmoid, |encoder| {
-        sigmoid.encode_half::<half::f16>(encoder, input.buffer(), 0, output.buffer(), 0, 7)
+        sigmoid.encode(encoder, &input_view, &output_view)
     })
     .unwrap();
     let after = sigmoid.download(&output).unwrap();
-    let expected = sigmoid.forward_half(&[half::f16::from_f32(2.0)]).unwrap()[0];
+    let expected = sigmoid.forward(&[half::f16::from_f32(2.0)]).unwrap()[0];
     assert!(after[..7].iter().all(|&v| v == expected), "{after:?}");
     assert!(after[7..].iter().all(|&v| v == sentinel), "{after:?}");
     // In place on an odd count: the element after the range keeps its value.
-    submit_with(sigmoid, |encoder| {
-        sigmoid.encode_half::<half::f16>(encoder, output.buffer(), 0, output.buffer(), 0, 5)
-    })
-    .unwrap();
+    let five = GpuTensor::<half::f16>::view(sigmoid, output.buffer(), 0, 5).unwrap();
+    submit_with(sigmoid, |encoder| sigmoid.encode(encoder, &five, &five)).unwrap();
     let again = sigmoid.download(&output).unwrap();
-    let twice = sigmoid.forward_half(&[expected]).unwrap()[0];
+    let twice = sigmoid.forward(&[expected]).unwrap()[0];
     assert!(again[..5].iter().all(|&v| v == twice), "{again:?}");
     assert_eq!(&again[5..], &after[5..]);
 
@@ -113,17 +108,17 @@ fn sixteen_bit_tensors_match_the_host_api() {
         let x: Vec<half::bf16> = (0..len)
             .map(|i| half::bf16::from_f32(i as f32 * 0.01 - 3.0))
             .collect();
-        let t = sigmoid.upload_half(&x).unwrap();
+        let t = sigmoid.upload(&x).unwrap();
         sigmoid.forward_tensor_in_place(&t).unwrap();
         let bb = |v: &[half::bf16]| v.iter().map(|h| h.to_bits()).collect::<Vec<_>>();
         assert_eq!(
             bb(&sigmoid.download(&t).unwrap()),
-            bb(&sigmoid.forward_half(&x).unwrap())
+            bb(&sigmoid.forward(&x).unwrap())
         );
     }
     // The gradient has no in-place kernel: a typed error, not a wgpu panic.
-    let t = sigmoid.upload_half(&[half::f16::ONE; 4]).unwrap();
-    let u = sigmoid.upload_half(&[half::f16::ONE; 4]).unwrap();
+    let t = sigmoid.upload(&[half::f16::ONE; 4]).unwrap();
+    let u = sigmoid.upload(&[half::f16::ONE; 4]).unwrap();
     assert!(matches!(
         sigmoid.backward_tensor(&t, &u, &t),
         Err(Error::InvalidArgument(_))
@@ -133,7 +128,7 @@ fn sixteen_bit_tensors_match_the_host_api() {
 #[test]
 fn many_operations_in_one_submission() {
     // An instance of its own: the submission count below must not see other tests.
-    let Some(Ok(sigmoid)) = gpu_with(Options::default()) else {
+    let Some(Ok(sigmoid)) = gpu_with(wgpu_sigmoid::Options::default()) else {
         return;
     };
     let x = test_data(70_001, 31);
@@ -146,9 +141,9 @@ fn many_operations_in_one_submission() {
             label: Some("test batch"),
         });
     // b = σ(a); c = σ(b); c = σ(c) — three dependent passes, one submit.
-    sigmoid.encode_tensors(&mut encoder, &a, &b).unwrap();
-    sigmoid.encode_tensors(&mut encoder, &b, &c).unwrap();
-    sigmoid.encode_tensors(&mut encoder, &c, &c).unwrap();
+    sigmoid.encode(&mut encoder, &a, &b).unwrap();
+    sigmoid.encode(&mut encoder, &b, &c).unwrap();
+    sigmoid.encode(&mut encoder, &c, &c).unwrap();
     let before = sigmoid.stats().submissions;
     sigmoid.queue().submit([encoder.finish()]);
     let once = sigmoid.forward(&x).unwrap();
@@ -164,10 +159,9 @@ fn many_operations_in_one_submission() {
 fn long_tensors_are_split_into_aligned_dispatches() {
     // A 3 × 3 workgroup grid caps one dispatch at 9 216 elements, so 100 003 elements
     // take 11 dispatches, each at a different aligned offset, plus a tail.
-    let Some(Ok(sigmoid)) = gpu_with(Options {
-        max_workgroups_per_dimension: 3,
-        ..Options::default()
-    }) else {
+    let Some(Ok(sigmoid)) = gpu_with(options(|o| {
+        o.max_workgroups_per_dimension = 3;
+    })) else {
         return;
     };
     assert!(sigmoid.dispatch_elements() < 10_000);
@@ -191,9 +185,10 @@ fn submit_with<T>(sigmoid: &Sigmoid, record: impl FnOnce(&mut wgpu::CommandEncod
 
 /// A device of the caller's, with wgpu's default error handler (which panics on any
 /// uncaptured error), and an instance on it.
-fn caller_device() -> Option<Sigmoid> {
+pub fn caller_device() -> Option<Sigmoid> {
     gpu()?;
-    let adapter = pollster::block_on(adapter::select(&AdapterOptions::from_env())).unwrap();
+    let adapter =
+        pollster::block_on(adapter::select(&AdapterOptions::from_env().unwrap())).unwrap();
     let (device, queue) = pollster::block_on(adapter::open_device(&adapter)).unwrap();
     Some(Sigmoid::with_device(device, queue).unwrap())
 }
@@ -236,10 +231,18 @@ fn encode_works_on_unpadded_ranges_at_offsets_in_callers_buffers() {
         sigmoid
             .queue()
             .write_buffer(&output, 0, bytemuck::cast_slice(&sentinel));
+        let input_view = GpuTensor::<f32>::view(&sigmoid, &input, input_offset, len).unwrap();
+        let output_view = GpuTensor::<f32>::view(&sigmoid, &output, output_offset, len).unwrap();
         submit_with(&sigmoid, |encoder| {
-            sigmoid.encode(encoder, &input, input_offset, &output, output_offset, len)
+            sigmoid.encode(encoder, &input_view, &output_view)
         })
         .unwrap();
+        // A view reads back like a tensor.
+        assert_eq!(
+            bits(&sigmoid.download(&output_view).unwrap()),
+            bits(&sigmoid.forward(&x).unwrap()),
+            "len {len}: download of a view"
+        );
 
         // Read the whole output buffer back through a tensor-sized copy.
         let all = sigmoid.zeros(output_offset / 4 + len).unwrap();
@@ -277,58 +280,38 @@ fn encode_rejects_bad_arguments_with_typed_errors() {
     let mut encoder = sigmoid
         .device()
         .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None });
-    let cases: [(&str, &wgpu::Buffer, u64, &wgpu::Buffer, u64, u64, &str); 6] = [
-        ("no STORAGE", &no_storage, 0, &other, 0, 16, "lack STORAGE"),
-        (
-            "misaligned input",
-            &good,
-            4,
-            &other,
-            0,
-            16,
-            "not a multiple",
-        ),
-        (
-            "misaligned output",
-            &good,
-            0,
-            &other,
-            alignment + 4,
-            16,
-            "not a multiple",
-        ),
-        ("past the end", &good, 0, &other, 0, 1025, "do not fit"),
-        (
-            "overflowing",
-            &good,
-            alignment,
-            &other,
-            0,
-            u64::MAX / 2,
-            "do not fit",
-        ),
-        (
-            "same buffer, other offset",
-            &good,
-            0,
-            &good,
-            alignment,
-            16,
-            "same buffer",
-        ),
+    // Views refuse what encode cannot bind.
+    let cases: [(&str, &wgpu::Buffer, u64, u64, &str); 4] = [
+        ("no STORAGE", &no_storage, 0, 16, "lack STORAGE"),
+        ("misaligned", &good, 4, 16, "not a multiple"),
+        ("past the end", &good, 0, 1025, "do not fit"),
+        ("overflowing", &good, alignment, u64::MAX / 2, "do not fit"),
     ];
-    for (name, input, input_offset, output, output_offset, elements, message) in cases {
-        match sigmoid.encode(
-            &mut encoder,
-            input,
-            input_offset,
-            output,
-            output_offset,
-            elements,
-        ) {
+    for (name, buffer, offset, elements, message) in cases {
+        match GpuTensor::<f32>::view(&sigmoid, buffer, offset, elements) {
             Err(Error::InvalidArgument(text)) => assert!(text.contains(message), "{name}: {text}"),
             other => panic!("{name}: expected InvalidArgument, got {other:?}"),
         }
+    }
+    let at = |buffer: &wgpu::Buffer, offset| {
+        GpuTensor::<f32>::view(&sigmoid, buffer, offset, 16).unwrap()
+    };
+    match sigmoid.encode(&mut encoder, &at(&good, 0), &at(&good, alignment)) {
+        Err(Error::InvalidArgument(text)) => assert!(text.contains("same buffer"), "{text}"),
+        other => panic!("same buffer, other offset: expected InvalidArgument, got {other:?}"),
+    }
+    match sigmoid.encode(
+        &mut encoder,
+        &at(&good, 0),
+        &GpuTensor::view(&sigmoid, &other, 0, 15).unwrap(),
+    ) {
+        Err(Error::LengthMismatch {
+            argument: "output",
+            actual: 15,
+            expected: 16,
+            ..
+        }) => {}
+        other => panic!("lengths: expected LengthMismatch, got {other:?}"),
     }
     // Nothing was recorded: the encoder is still valid and submits cleanly.
     sigmoid.queue().submit([encoder.finish()]);
@@ -339,7 +322,7 @@ fn encode_rejects_bad_arguments_with_typed_errors() {
         Err(Error::LengthMismatch { .. })
     ));
     assert!(matches!(
-        sigmoid.zeros(u64::MAX / 2),
+        sigmoid.zeros::<f32>(u64::MAX / 2),
         Err(Error::Unsupported(_))
     ));
 }

@@ -1,9 +1,11 @@
 //! The transfer paths and the ring of pieces: identical results whichever path runs,
 //! however many pieces are in flight; buffers, bind groups and submissions counted.
 
-use wgpu_sigmoid::{Error, Options, Sigmoid, Stats, TransferPath, bench};
+use wgpu_sigmoid::{Error, Sigmoid, Stats, TransferPath};
 
-use super::common::{assert_matches_reference, bits, check_all_apis, gpu, gpu_with, test_data};
+use super::common::{
+    assert_matches_reference, bits, check_all_apis, gpu, gpu_with, options, test_data,
+};
 
 /// Small pieces so that a few thousand elements already go through several slots and
 /// wrap around the ring.
@@ -24,12 +26,11 @@ const LENGTHS: [usize; 10] = [
 ];
 
 fn instance(transfer: TransferPath, pieces_in_flight: usize) -> Option<Sigmoid> {
-    let options = Options {
-        max_chunk_elements: PIECE,
-        pieces_in_flight,
-        transfer: Some(transfer),
-        ..Options::default()
-    };
+    let options = options(|o| {
+        o.max_chunk_elements = PIECE;
+        o.pieces_in_flight = pieces_in_flight;
+        o.transfer = Some(transfer);
+    });
     gpu_with(options).map(|r| r.expect("instance with a supported transfer path"))
 }
 
@@ -62,8 +63,8 @@ fn every_path_and_ring_depth_gives_identical_bits() {
             let Some(sigmoid) = instance(path, depth) else {
                 return;
             };
-            assert_eq!(sigmoid.transfer_path(), path);
-            assert_eq!(sigmoid.chunk_elements(), PIECE);
+            assert_eq!(sigmoid.options().transfer.unwrap(), path);
+            assert_eq!(sigmoid.options().max_chunk_elements, PIECE);
             instances.push(sigmoid);
         }
     }
@@ -77,8 +78,8 @@ fn every_path_and_ring_depth_gives_identical_bits() {
                 bits(&sigmoid.forward(&x).unwrap()),
                 bits(&expected),
                 "{:?} with {} pieces in flight differs at len {len}",
-                sigmoid.transfer_path(),
-                sigmoid.chunk_elements()
+                sigmoid.options().transfer.unwrap(),
+                sigmoid.options().max_chunk_elements
             );
         }
     }
@@ -114,10 +115,9 @@ fn mapped_path_without_the_feature_is_a_typed_error() {
         eprintln!("adapter maps storage buffers; nothing to refuse here");
         return;
     }
-    let options = Options {
-        transfer: Some(TransferPath::Mapped),
-        ..Options::default()
-    };
+    let options = options(|o| {
+        o.transfer = Some(TransferPath::Mapped);
+    });
     match gpu_with(options) {
         Some(Err(Error::Unsupported(message))) => {
             assert!(message.contains("MAPPABLE_PRIMARY_BUFFERS"), "{message}");
@@ -197,28 +197,4 @@ fn rejected_call_leaves_the_instance_usable() {
         Err(Error::LengthMismatch { .. })
     ));
     check_all_apis(&sigmoid, x.len(), 8);
-}
-
-#[test]
-fn benchmark_reports_every_measurement() {
-    let Some(sigmoid) = gpu() else { return };
-    let report = bench::run(sigmoid, 4096 + 3, 2).unwrap();
-    assert_eq!(report.rows.len(), bench::Measurement::ALL.len());
-    for row in &report.rows {
-        assert!(
-            row.median_ms.is_finite() && row.median_ms >= 0.0,
-            "{}: {}",
-            row.name,
-            row.median_ms
-        );
-    }
-    let copy = report.row(bench::Measurement::CopyKernel).unwrap();
-    assert!((copy.speed_vs_copy_kernel - 1.0).abs() < 1e-9);
-    let json: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
-    assert_eq!(json["elements"], 4099);
-    assert_eq!(
-        json["rows"].as_array().unwrap().len(),
-        bench::Measurement::ALL.len()
-    );
-    assert!(report.to_string().contains("copy_buffer_to_buffer"));
 }

@@ -9,22 +9,42 @@ use std::process::Command;
 use naga::back::{glsl, hlsl, msl, spv};
 use naga::valid::{Capabilities, ModuleInfo, ValidationFlags, Validator};
 
-/// Every `.wgsl` file in `shaders/`, parsed and validated.
+/// Every `.wgsl` file in `shaders/` and `cli/shaders/`, parsed, validated, and with its
+/// pipeline constants set as the host sets them: the defaults, and for the 16-bit
+/// kernels' `BF16` also `true` (as `NAME-bf16`).
 fn shaders() -> Vec<(String, naga::Module, ModuleInfo)> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("shaders");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut shaders = Vec::new();
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_none_or(|e| e != "wgsl") {
-            continue;
+    for dir in [root.join("shaders"), root.join("cli/shaders")] {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_none_or(|e| e != "wgsl") {
+                continue;
+            }
+            let source = std::fs::read_to_string(&path).unwrap();
+            let module = naga::front::wgsl::parse_str(&source).unwrap();
+            let info = Validator::new(ValidationFlags::all(), Capabilities::empty())
+                .validate(&module)
+                .unwrap();
+            let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+            let has_bf16 = module
+                .overrides
+                .iter()
+                .any(|(_, o)| o.name.as_deref() == Some("BF16"));
+            let mut variants = vec![(name.clone(), naga::back::PipelineConstants::default())];
+            if has_bf16 {
+                let mut constants = naga::back::PipelineConstants::default();
+                constants.insert("BF16".to_string(), 1.0);
+                variants.push((format!("{name}-bf16"), constants));
+            }
+            for (variant, constants) in variants {
+                let (module, info) = naga::back::pipeline_constants::process_overrides(
+                    &module, &info, None, &constants,
+                )
+                .unwrap_or_else(|e| panic!("{variant}: {e}"));
+                shaders.push((variant, module.into_owned(), info.into_owned()));
+            }
         }
-        let source = std::fs::read_to_string(&path).unwrap();
-        let module = naga::front::wgsl::parse_str(&source).unwrap();
-        let info = Validator::new(ValidationFlags::all(), Capabilities::empty())
-            .validate(&module)
-            .unwrap();
-        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
-        shaders.push((name, module, info));
     }
     shaders.sort_by(|a, b| a.0.cmp(&b.0));
     assert!(shaders.len() >= 2);

@@ -8,9 +8,10 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use crate::kernel::Pass;
-use crate::transfer::{self, TransferPath};
-use crate::{Error, Sigmoid};
+use wgpu_sigmoid::half::{bf16, f16};
+use wgpu_sigmoid::{Element, Error, GpuTensor, Sigmoid};
+
+use crate::copy::CopyKernel;
 
 /// One thing the benchmark times.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -33,9 +34,9 @@ pub enum Measurement {
     KernelF16,
     /// The `bf16` kernel on device-resident buffers.
     KernelBf16,
-    /// [`Sigmoid::forward_half_into`] on `f16`.
+    /// [`Sigmoid::forward_into`] on `f16`.
     ForwardIntoF16,
-    /// [`Sigmoid::forward_half_into`] on `bf16`.
+    /// [`Sigmoid::forward_into`] on `bf16`.
     ForwardIntoBf16,
 }
 
@@ -80,8 +81,8 @@ impl Measurement {
             Measurement::CpuReference => "CPU reference (1 thread)",
             Measurement::KernelF16 => "f16 kernel",
             Measurement::KernelBf16 => "bf16 kernel",
-            Measurement::ForwardIntoF16 => "forward_half_into f16 (end to end)",
-            Measurement::ForwardIntoBf16 => "forward_half_into bf16 (end to end)",
+            Measurement::ForwardIntoF16 => "forward_into f16 (end to end)",
+            Measurement::ForwardIntoBf16 => "forward_into bf16 (end to end)",
         }
     }
 }
@@ -115,12 +116,13 @@ pub struct Harness<'s> {
     elements: u64,
     host: Vec<f32>,
     out: Vec<f32>,
-    host_f16: Vec<half::f16>,
-    out_f16: Vec<half::f16>,
-    host_bf16: Vec<half::bf16>,
-    out_bf16: Vec<half::bf16>,
+    host_f16: Vec<f16>,
+    out_f16: Vec<f16>,
+    host_bf16: Vec<bf16>,
+    out_bf16: Vec<bf16>,
     input: wgpu::Buffer,
     output: wgpu::Buffer,
+    copy: CopyKernel,
     timestamps: Option<Timestamps>,
 }
 
@@ -146,16 +148,20 @@ impl<'s> Harness<'s> {
             "wgpu-sigmoid.bench.input",
             U::STORAGE | U::COPY_DST | U::COPY_SRC,
         );
-        let output = buffer("wgpu-sigmoid.bench.output", U::STORAGE | U::COPY_DST);
+        let output = buffer(
+            "wgpu-sigmoid.bench.output",
+            U::STORAGE | U::COPY_DST | U::COPY_SRC,
+        );
         sigmoid
             .queue()
             .write_buffer(&input, 0, bytemuck::cast_slice(&host));
-        let host_f16: Vec<half::f16> = host.iter().map(|&x| half::f16::from_f32(x)).collect();
-        let host_bf16: Vec<half::bf16> = host.iter().map(|&x| half::bf16::from_f32(x)).collect();
+        let host_f16: Vec<f16> = host.iter().map(|&x| f16::from_f32(x)).collect();
+        let host_bf16: Vec<bf16> = host.iter().map(|&x| bf16::from_f32(x)).collect();
         let mut harness = Harness {
             out: vec![0.0; host.len()],
-            out_f16: vec![half::f16::ZERO; host.len()],
-            out_bf16: vec![half::bf16::ZERO; host.len()],
+            out_f16: vec![f16::ZERO; host.len()],
+            out_bf16: vec![bf16::ZERO; host.len()],
+            copy: CopyKernel::new(sigmoid),
             host_f16,
             host_bf16,
             host,
@@ -179,17 +185,24 @@ impl<'s> Harness<'s> {
             Ok((start.elapsed(), Timing::HostClock))
         };
         match measurement {
-            Measurement::SigmoidKernel => self.time_kernel(Pass::Sigmoid),
-            Measurement::CopyKernel => self.time_kernel(Pass::Copy),
-            Measurement::KernelF16 => self.time_kernel(Pass::SigmoidF16),
-            Measurement::KernelBf16 => self.time_kernel(Pass::SigmoidBf16),
-            Measurement::ForwardIntoF16 => host_clock(&mut || {
-                self.sigmoid
-                    .forward_half_into(&self.host_f16, &mut self.out_f16)
+            Measurement::SigmoidKernel => self.time_kernel::<f32>(),
+            Measurement::CopyKernel => self.time_gpu(|encoder| {
+                self.copy.record(
+                    self.sigmoid,
+                    encoder,
+                    (&self.input, &self.output),
+                    self.elements,
+                );
+                Ok(())
             }),
+            Measurement::KernelF16 => self.time_kernel::<f16>(),
+            Measurement::KernelBf16 => self.time_kernel::<bf16>(),
+            Measurement::ForwardIntoF16 => {
+                host_clock(&mut || self.sigmoid.forward_into(&self.host_f16, &mut self.out_f16))
+            }
             Measurement::ForwardIntoBf16 => host_clock(&mut || {
                 self.sigmoid
-                    .forward_half_into(&self.host_bf16, &mut self.out_bf16)
+                    .forward_into(&self.host_bf16, &mut self.out_bf16)
             }),
             Measurement::CopyBuffer => self.time_copy_buffer(),
             Measurement::Forward => host_clock(&mut || {
@@ -205,75 +218,71 @@ impl<'s> Harness<'s> {
             }),
             Measurement::CpuReference => host_clock(&mut || {
                 for (y, &x) in self.out.iter_mut().zip(&self.host) {
-                    *y = crate::cpu::sigmoid(std::hint::black_box(x));
+                    *y = wgpu_sigmoid::cpu::sigmoid(std::hint::black_box(x));
                 }
                 Ok(())
             }),
         }
     }
 
-    fn time_kernel(&self, pass: Pass) -> Result<(Duration, Timing), Error> {
-        let timestamps = self.timestamps.as_ref();
-        self.time_gpu(timestamps.is_some(), |encoder| {
-            let writes = timestamps.map(|t| wgpu::ComputePassTimestampWrites {
-                query_set: &t.set,
-                beginning_of_pass_write_index: Some(0),
-                end_of_pass_write_index: Some(1),
-            });
-            self.sigmoid.record_range(
-                encoder,
-                pass,
-                &[(&self.input, 0)],
-                (&self.output, 0),
-                self.elements,
-                writes,
-            );
-        })
+    /// The sigmoid kernel on `T`, over the benchmark's device buffers (viewed as `T`).
+    fn time_kernel<T: Element>(&self) -> Result<(Duration, Timing), Error> {
+        let input = GpuTensor::<T>::view(self.sigmoid, &self.input, 0, self.elements)?;
+        let output = GpuTensor::<T>::view(self.sigmoid, &self.output, 0, self.elements)?;
+        self.time_gpu(|encoder| self.sigmoid.encode(encoder, &input, &output))
     }
 
     fn time_copy_buffer(&self) -> Result<(Duration, Timing), Error> {
-        let inside_encoders = self
-            .sigmoid
-            .device()
-            .features()
-            .contains(wgpu::Features::TIMESTAMP_QUERY_INSIDE_ENCODERS);
-        let timestamps = self.timestamps.as_ref().filter(|_| inside_encoders);
-        self.time_gpu(timestamps.is_some(), |encoder| {
-            if let Some(t) = timestamps {
-                encoder.write_timestamp(&t.set, 0);
-            }
+        self.time_gpu(|encoder| {
             encoder.copy_buffer_to_buffer(&self.input, 0, &self.output, 0, self.elements * 4);
-            if let Some(t) = timestamps {
-                encoder.write_timestamp(&t.set, 1);
-            }
+            Ok(())
         })
     }
 
-    /// Records with `record`, submits and waits; the time is the timestamps' difference
-    /// when `timestamped` (and `record` wrote them), else the host's submit-to-done time.
+    /// Records with `record` between two timestamps (where the device can write them
+    /// inside encoders), submits and waits; the time is the timestamps' difference, or
+    /// else the host's submit-to-done time.
     fn time_gpu(
         &self,
-        timestamped: bool,
-        record: impl FnOnce(&mut wgpu::CommandEncoder),
+        record: impl FnOnce(&mut wgpu::CommandEncoder) -> Result<(), Error>,
     ) -> Result<(Duration, Timing), Error> {
         let device = self.sigmoid.device();
         let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
             label: Some("wgpu-sigmoid.bench"),
         });
-        record(&mut encoder);
-        let timestamps = self.timestamps.as_ref().filter(|_| timestamped);
+        let timestamps = self.timestamps.as_ref();
         if let Some(t) = timestamps {
+            encoder.write_timestamp(&t.set, 0);
+        }
+        record(&mut encoder)?;
+        if let Some(t) = timestamps {
+            encoder.write_timestamp(&t.set, 1);
             t.resolve(&mut encoder);
         }
         let start = Instant::now();
         let submission = self.sigmoid.queue().submit([encoder.finish()]);
-        transfer::wait(device, submission, Duration::from_secs(600))?;
+        wait(device, submission)?;
         let host = start.elapsed();
         match timestamps {
             Some(t) => Ok((t.read(device, self.sigmoid.queue())?, Timing::GpuTimestamps)),
             None => Ok((host, Timing::SubmitWait)),
         }
     }
+}
+
+/// Blocks until `submission` is done (at most 10 minutes).
+fn wait(device: &wgpu::Device, submission: wgpu::SubmissionIndex) -> Result<(), Error> {
+    let timeout = Duration::from_secs(600);
+    device
+        .poll(wgpu::PollType::Wait {
+            submission_index: Some(submission),
+            timeout: Some(timeout),
+        })
+        .map(|_| ())
+        .map_err(|e| match e {
+            wgpu::PollError::Timeout => Error::Timeout(timeout),
+            other => Error::DeviceLost(other.to_string()),
+        })
 }
 
 /// Two timestamp queries, where they are resolved, and a buffer to read them back.
@@ -285,9 +294,11 @@ struct Timestamps {
 }
 
 impl Timestamps {
-    /// `None` where the device has no `TIMESTAMP_QUERY`.
+    /// `None` where the device cannot write timestamps inside encoders.
     fn new(device: &wgpu::Device) -> Option<Timestamps> {
-        if !device.features().contains(wgpu::Features::TIMESTAMP_QUERY) {
+        let needed =
+            wgpu::Features::TIMESTAMP_QUERY | wgpu::Features::TIMESTAMP_QUERY_INSIDE_ENCODERS;
+        if !device.features().contains(needed) {
             return None;
         }
         let buffer = |label, usage| {
@@ -323,14 +334,17 @@ impl Timestamps {
 
     /// The time between the two timestamps of a finished submission.
     fn read(&self, device: &wgpu::Device, queue: &wgpu::Queue) -> Result<Duration, Error> {
-        let mapped = transfer::request_map(&self.readback, wgpu::MapMode::Read, 16);
+        let (sender, receiver) = std::sync::mpsc::channel();
+        self.readback
+            .map_async(wgpu::MapMode::Read, 0..16, move |result| {
+                let _ = sender.send(result);
+            });
         let _ = device.poll(wgpu::PollType::wait_indefinitely());
-        pollster::block_on(transfer::receive(mapped))?;
+        receiver
+            .recv()
+            .map_err(|_| Error::DeviceLost("the map callback was dropped".into()))??;
         let ticks = {
-            let view = self
-                .readback
-                .get_mapped_range(0..16)
-                .map_err(|e| Error::Map(e.to_string()))?;
+            let view = self.readback.get_mapped_range(0..16)?;
             let stamp = |i: usize| {
                 let mut bytes = [0u8; 8];
                 bytes.copy_from_slice(&view[i * 8..i * 8 + 8]);
@@ -377,7 +391,7 @@ pub struct Report {
     /// Driver name and version.
     pub driver: String,
     /// How `forward` and `forward_into` moved data.
-    pub transfer_path: TransferPath,
+    pub transfer_path: String,
     /// Elements per piece of `forward` and `forward_into`.
     pub chunk_elements: u64,
     /// Pieces in flight at once.
@@ -476,9 +490,12 @@ pub fn run_with_progress(
         backend: format!("{:?}", info.backend),
         device_type: format!("{:?}", info.device_type),
         driver: format!("{} {}", info.driver, info.driver_info),
-        transfer_path: sigmoid.transfer_path(),
-        chunk_elements: sigmoid.chunk_elements(),
-        pieces_in_flight: sigmoid.pieces_in_flight(),
+        transfer_path: sigmoid
+            .options()
+            .transfer
+            .map_or_else(String::new, |path| path.to_string()),
+        chunk_elements: sigmoid.options().max_chunk_elements,
+        pieces_in_flight: sigmoid.options().pieces_in_flight,
         elements,
         iterations,
         rows: Measurement::ALL

@@ -2,9 +2,9 @@
 //! and under the liberties WGSL allows a GPU compiler (flushed subnormals, unfused fma).
 
 use wgpu_sigmoid::cpu::{self, mirror};
-use wgpu_sigmoid::verify::{Report, Sweep};
+use wgpu_sigmoid_cli::verify::{Report, Sweep};
 
-use super::common::every_arith;
+use super::common::{MAX_ULP, every_arith, gpu};
 
 fn sweep_mirror(stride: u32, arith: mirror::Arith) -> Report {
     let compute = |inputs: &[f32], outputs: &mut [f32]| {
@@ -114,4 +114,51 @@ fn ulp_distance_counts_representable_values() {
         cpu::ulp_distance(f32::NEG_INFINITY, f32::INFINITY),
         Some(0xff00_0000)
     );
+}
+
+#[test]
+fn strided_sweep_of_all_bit_patterns() {
+    let Some(sigmoid) = gpu() else { return };
+    let sweep = Sweep::new(4099);
+    let mut x = vec![0.0; sweep.len() as usize];
+    sweep.fill(0, &mut x);
+    let y = sigmoid.forward(&x).unwrap();
+    let report: Report = wgpu_sigmoid_cli::verify::check_parallel(&x, &y);
+    assert!(report.meets(MAX_ULP), "{report}");
+    // 97.76 % over all 2³² inputs with unfused fma (lavapipe, llvmpipe), 98.22 % fused.
+    assert!(report.total().exact_percent() > 97.5, "{report}");
+    assert!(report.total().count > 1_000_000);
+}
+
+#[test]
+fn kernel_matches_its_cpu_mirror_bit_for_bit() {
+    // src/cpu/mirror.rs follows the shader step for step so that the algorithm can be
+    // judged over all 2³² inputs on the CPU; this keeps the two from drifting apart.
+    // The mirror models the arithmetic liberties a GPU may take; the kernel must match
+    // it exactly under one of them (llvmpipe, behind lavapipe and GL in CI: unfused
+    // `fma`, IEEE division, no flushing).
+    let Some(sigmoid) = gpu() else { return };
+    let sweep = Sweep::new(4099);
+    let mut x = vec![0.0f32; usize::try_from(sweep.len()).unwrap()];
+    sweep.fill(0, &mut x);
+    let y = sigmoid.forward(&x).unwrap();
+    let matching: Vec<_> = every_arith()
+        .filter(|&arith| {
+            x.iter()
+                .zip(&y)
+                .all(|(&x, &y)| cpu::mirror::sigmoid_with(x, arith).to_bits() == y.to_bits())
+        })
+        .collect();
+    let adapter = &sigmoid.adapter_info().name;
+    eprintln!("{adapter}: mirror modes matching the kernel: {matching:?}");
+    if adapter.contains("llvmpipe") {
+        assert!(
+            matching.contains(&cpu::mirror::Arith {
+                fused_fma: false,
+                flush_subnormals: false,
+                approximate_division: false,
+            }),
+            "the kernel on {adapter} no longer matches src/cpu/mirror.rs"
+        );
+    }
 }

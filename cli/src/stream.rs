@@ -2,17 +2,20 @@
 //! thread work on different blocks at once, so the disk is read and written while the
 //! GPU computes, and the array is never held whole.
 //!
-//! Memory: at most [`StreamOptions::blocks`] blocks of [`StreamOptions::block_elements`]
-//! `f32`s exist at any time (they are recycled from the writer back to the reader), plus
-//! one block of `f16` bytes on each side for `f16` files, plus the [`Sigmoid`]'s transfer
-//! buffers for one block.
+//! Every dtype runs through its own kernel (16-bit files through the 16-bit kernels, so
+//! half the bytes cross to the GPU and back). Memory: at most [`StreamOptions::blocks`]
+//! blocks of [`StreamOptions::block_elements`] elements of the file's type exist at any
+//! time (they are recycled from the writer back to the reader), plus the [`Sigmoid`]'s
+//! transfer buffers for one block.
 
 use std::io::{Read, Write};
 use std::sync::mpsc::{channel, sync_channel};
 use std::time::{Duration, Instant};
 
+use wgpu_sigmoid::half::{bf16, f16};
+use wgpu_sigmoid::{Element, Error, Sigmoid};
+
 use crate::npy::{self, DataReader, DataWriter, Dtype, Header, NpyError};
-use crate::{Error, Sigmoid};
 
 /// Block size and count of a stream.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,22 +32,20 @@ impl StreamOptions {
     #[must_use]
     pub fn for_sigmoid(sigmoid: &Sigmoid) -> StreamOptions {
         StreamOptions {
-            block_elements: usize::try_from(sigmoid.chunk_elements()).unwrap_or(4 << 20),
+            block_elements: usize::try_from(sigmoid.options().max_chunk_elements)
+                .unwrap_or(4 << 20),
             blocks: 4,
         }
     }
 
-    /// Upper bound of the memory the stream itself holds for `dtype` data, in bytes:
-    /// the `f32` blocks, the `f16` conversion buffers, and the transfer buffers of one
-    /// block (4 per element on the staged path).
+    /// Upper bound of the memory the stream itself holds for `elements` elements of
+    /// `dtype`, in bytes: the blocks (no more than the data needs), and the transfer
+    /// buffers of one block (4 per element on the staged path).
     #[must_use]
-    pub fn memory_bound(&self, dtype: Dtype) -> u64 {
-        let block = self.block_elements as u64;
-        let conversion = match dtype {
-            Dtype::F32 => 0,
-            Dtype::F16 | Dtype::Bf16 => 2 * block * 2,
-        };
-        self.blocks.max(3) as u64 * block * 4 + conversion + 4 * block * 4
+    pub fn memory_bound(&self, dtype: Dtype, elements: u64) -> u64 {
+        let block = (self.block_elements as u64).min(elements.max(1));
+        let blocks = (self.blocks.max(3) as u64).min(elements.div_ceil(block).max(1));
+        (blocks + 4) * block * dtype.size()
     }
 }
 
@@ -77,10 +78,33 @@ pub enum StreamError {
 }
 
 /// Reads the data that follows `header` from `reader`, applies sigmoid on the GPU, and
-/// writes a `.npy` file of the same shape and dtype to `writer`; `progress` hears of
-/// every block done (its element count). Returns the writer (for the caller to sync or
-/// rename) and a summary.
+/// writes a `.npy` file of the same shape, order and dtype to `writer`; `progress`
+/// hears of every block done (its element count). Returns the writer (for the caller
+/// to sync or rename) and a summary.
 pub fn sigmoid_npy<R, W>(
+    sigmoid: &Sigmoid,
+    header: &Header,
+    reader: R,
+    writer: W,
+    options: StreamOptions,
+    progress: &mut dyn FnMut(u64),
+) -> Result<(W, Summary), StreamError>
+where
+    R: Read + Send,
+    W: Write + Send,
+{
+    let dtype = header
+        .dtype()
+        .ok_or_else(|| StreamError::Input(NpyError::UnsupportedDtype(header.descr.clone())))?;
+    match dtype {
+        Dtype::F32 => stream::<f32, R, W>(sigmoid, header, reader, writer, options, progress),
+        Dtype::F16 => stream::<f16, R, W>(sigmoid, header, reader, writer, options, progress),
+        Dtype::Bf16 => stream::<bf16, R, W>(sigmoid, header, reader, writer, options, progress),
+    }
+}
+
+/// [`sigmoid_npy`] on elements of type `T`, the file's own.
+fn stream<T: Element, R, W>(
     sigmoid: &Sigmoid,
     header: &Header,
     reader: R,
@@ -99,9 +123,9 @@ where
     let max_blocks = options.blocks.max(3);
 
     // Full blocks flow reader → GPU → writer; empty ones flow back writer → reader.
-    let (to_gpu, from_reader) = sync_channel::<Vec<f32>>(1);
-    let (to_writer, from_gpu) = sync_channel::<Vec<f32>>(1);
-    let (recycle, recycled) = channel::<Vec<f32>>();
+    let (to_gpu, from_reader) = sync_channel::<Vec<T>>(1);
+    let (to_writer, from_gpu) = sync_channel::<Vec<T>>(1);
+    let (recycle, recycled) = channel::<Vec<T>>();
 
     std::thread::scope(|scope| {
         let reader_thread = scope.spawn(move || -> Result<u64, NpyError> {
@@ -123,8 +147,8 @@ where
                 let n = usize::try_from(data_reader.remaining())
                     .unwrap_or(usize::MAX)
                     .min(block_elements);
-                block.resize(n, 0.0);
-                data_reader.read(&mut block)?;
+                block.resize(n, T::zeroed());
+                data_reader.read_raw(&mut block)?;
                 elements += n as u64;
                 if to_gpu.send(block).is_err() {
                     // The GPU stage stopped; its error is the one to report.
@@ -135,13 +159,13 @@ where
             Ok(elements)
         });
 
-        let shape = &header.shape;
+        let (shape, fortran_order) = (&header.shape, header.fortran_order);
         let writer_thread = scope.spawn(move || -> Result<W, NpyError> {
             let mut writer = writer;
-            npy::write_header(&mut writer, shape, dtype)?;
+            npy::write_header_in_order(&mut writer, shape, dtype, fortran_order)?;
             let mut data_writer = DataWriter::new(dtype);
             for block in from_gpu {
-                data_writer.write(&mut writer, &block)?;
+                data_writer.write_raw(&mut writer, &block)?;
                 // The reader may be done and gone; then the block is simply freed.
                 let _ = recycle.send(block);
             }

@@ -5,8 +5,9 @@ use std::io::{BufReader, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use wgpu_sigmoid::stream::{self, StreamError, StreamOptions, Summary};
-use wgpu_sigmoid::{Sigmoid, npy};
+use wgpu_sigmoid::Sigmoid;
+use wgpu_sigmoid_cli::npy;
+use wgpu_sigmoid_cli::stream::{self, StreamError, StreamOptions, Summary};
 
 use crate::CliError;
 use crate::progress;
@@ -93,6 +94,13 @@ pub fn apply(
     }
 
     let destination = if is_std(output) {
+        if std::io::stdout().is_terminal() {
+            return Err(CliError::Usage(
+                "output is `-` but stdout is a terminal: redirect it to a file or a pipe \
+                 (binary .npy data would garble the terminal)"
+                    .into(),
+            ));
+        }
         Destination::Stdout
     } else {
         // Next to the destination, so that the final rename stays on one filesystem.
@@ -156,10 +164,18 @@ pub fn apply(
     let elapsed = started.elapsed();
     bar.finish_and_clear();
     if !quiet {
-        eprintln!("{}", summary_line(&summary, elapsed, &sigmoid, &options));
+        // A closed stderr loses only the summary.
+        let _ = writeln!(
+            std::io::stderr(),
+            "{}",
+            summary_line(&summary, elapsed, &sigmoid, &options)
+        );
     }
     Ok(())
 }
+
+/// Bytes per MiB, the unit of the progress bar's `binary_bytes_per_sec`.
+const MIB: f64 = (1u64 << 20) as f64;
 
 fn summary_line(
     summary: &Summary,
@@ -171,16 +187,16 @@ fn summary_line(
     let seconds = elapsed.as_secs_f64().max(1e-9);
     let info = sigmoid.adapter_info();
     format!(
-        "wgpu-sigmoid apply: {} {} elements ({:.1} MiB) in {:.2} s ({:.0} Melem/s, {:.3} GB/s in + out), on {} ({:?}); stream buffers ≤ {} MiB{}",
+        "wgpu-sigmoid apply: {} {} elements ({:.1} MiB) in {:.2} s ({:.0} Melem/s, {:.1} MiB/s read, as the progress bar counts), on {} ({:?}); stream buffers ≤ {:.1} MiB{}",
         summary.elements,
         summary.dtype,
-        bytes as f64 / f64::from(1 << 20),
+        bytes as f64 / MIB,
         seconds,
         summary.elements as f64 / seconds / 1e6,
-        2.0 * bytes as f64 / seconds / 1e9,
+        bytes as f64 / seconds / MIB,
         info.name,
         info.backend,
-        options.memory_bound(summary.dtype).div_ceil(1 << 20),
+        options.memory_bound(summary.dtype, summary.elements) as f64 / MIB,
         progress::peak_rss_note(),
     )
 }

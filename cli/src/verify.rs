@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use crate::cpu;
+use wgpu_sigmoid::cpu;
 
 /// Input ranges reported separately, as (label, lower bound inclusive). The bounds are
 /// where the character of the result changes: below -103.98 it rounds to 0; down to

@@ -6,8 +6,9 @@ use std::io::{BufReader, BufWriter, Write};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use wgpu_sigmoid::npy::{self, DataReader, DataWriter, Dtype};
-use wgpu_sigmoid::{cpu, verify};
+use wgpu_sigmoid::cpu;
+use wgpu_sigmoid_cli::npy::{self, DataReader, DataWriter, Dtype};
+use wgpu_sigmoid_cli::verify;
 
 use super::cli::{assert_fails_with, error_line, leftovers, run, stderr, write_f32_npy, write_npy};
 use super::common::{assert_matches_reference, gpu, test_data};
@@ -170,7 +171,7 @@ fn apply_bfloat16_as_uint16_with_the_flag() {
         .map(|b| half::bf16::from_le_bytes([b[0], b[1]]))
         .collect();
     // The host's rounding of the f32 kernel equals the bf16 kernel's (NaNs aside).
-    let on_gpu = sigmoid.forward_half(&all).unwrap();
+    let on_gpu = sigmoid.forward(&all).unwrap();
     for (i, (a, b)) in results.iter().zip(&on_gpu).enumerate() {
         if all[i].is_nan() {
             assert!(a.is_nan(), "pattern {i:#06x}");

@@ -5,12 +5,14 @@
 mod apply;
 mod progress;
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use wgpu_sigmoid::{AdapterOptions, Options, Sigmoid, TransferPath, adapter, bench, npy, verify};
+use wgpu_sigmoid::{Options, Sigmoid, SigmoidBuilder, TransferPath, adapter};
+use wgpu_sigmoid_cli::{bench, npy, verify};
 
 /// Sigmoid on any GPU wgpu reaches, faithfully rounded.
 #[derive(Parser, Debug)]
@@ -29,34 +31,36 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Apply sigmoid to a little-endian float32 or float16 .npy file (any shape, C
-    /// order), streamed in bounded memory.
+    /// Apply sigmoid to a little-endian float32, float16 or bfloat16 .npy file (any
+    /// shape, C or Fortran order), streamed in bounded memory.
     Apply {
         /// Input .npy file, or `-` for stdin.
         input: PathBuf,
-        /// Output .npy file (same shape and dtype), written to a temporary file and
-        /// renamed into place; or `-` for stdout.
+        /// Output .npy file (same shape, order and dtype), written to a temporary file
+        /// and renamed into place; or `-` for stdout (not a terminal).
         output: PathBuf,
         /// No progress bar and no summary line.
         #[arg(long, short)]
         quiet: bool,
         /// Elements per block (and per GPU piece); memory use scales with it.
-        #[arg(long, default_value_t = Options::default().max_chunk_elements)]
+        #[arg(long, default_value_t = Options::default().max_chunk_elements,
+              value_parser = clap::value_parser!(u64).range(1..))]
         chunk_elements: u64,
         /// The input is bfloat16 bits stored as uint16 ('<u2', e.g. `x.view(np.uint16)`;
         /// numpy has no bfloat16 dtype); the output is written the same way.
         #[arg(long)]
         bf16: bool,
     },
-    /// List every adapter with its backend, type, driver and the limits that matter.
+    /// List the adapters (those `--backend`/`--adapter` select) with their backend,
+    /// type, driver and the limits that matter.
     Info,
     /// Compare GPU results with the correctly rounded reference over f32 bit patterns.
     Verify {
         /// Check every N-th bit pattern (1 = all 2^32).
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
         stride: u32,
-        /// Largest error in ULP that the contract allows.
-        #[arg(long, default_value_t = 2)]
+        /// Largest error in ULP that the contract allows (the crate promises 1).
+        #[arg(long, default_value_t = 1)]
         max_ulp: u32,
         /// No progress bar.
         #[arg(long, short)]
@@ -82,10 +86,12 @@ enum Command {
         #[arg(long, value_enum)]
         transfer: Option<Transfer>,
         /// Pieces in flight in forward/forward_into.
-        #[arg(long, default_value_t = Options::default().pieces_in_flight)]
-        pieces_in_flight: usize,
+        #[arg(long, default_value_t = Options::default().pieces_in_flight as u64,
+              value_parser = clap::value_parser!(u64).range(1..))]
+        pieces_in_flight: u64,
         /// Elements per piece of forward/forward_into.
-        #[arg(long, default_value_t = Options::default().max_chunk_elements)]
+        #[arg(long, default_value_t = Options::default().max_chunk_elements,
+              value_parser = clap::value_parser!(u64).range(1..))]
         chunk_elements: u64,
     },
 }
@@ -143,36 +149,61 @@ enum CliError {
     Usage(String),
     #[error("{0}")]
     Internal(String),
+    #[error("writing to stdout: {0}")]
+    Stdout(#[from] std::io::Error),
     #[error(
         "accuracy contract broken: max error {max_ulp} ULP (allowed {allowed}), or NaN/special-value failures (see the table)"
     )]
     ContractBroken { max_ulp: u32, allowed: u32 },
 }
 
+impl CliError {
+    /// Whether the error is only that the reader of our stdout went away (`| head`):
+    /// then the command ends quietly, as a pipeline expects.
+    fn is_broken_pipe(&self) -> bool {
+        let io = match self {
+            CliError::Stdout(e) | CliError::Io { source: e, .. } => e,
+            CliError::Npy {
+                source: npy::NpyError::Io(e),
+                ..
+            } => e,
+            _ => return false,
+        };
+        io.kind() == std::io::ErrorKind::BrokenPipe
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            // Nothing more can be done if stderr is closed too.
+            let _ = writeln!(std::io::stderr(), "error: {e}");
             ExitCode::FAILURE
         }
     }
 }
 
+/// Writes a line to stdout, returning the error (a closed pipe, say) instead of
+/// panicking as `println!` does.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        writeln!(std::io::stdout().lock(), $($arg)*)
+    };
+}
+
 fn run(cli: Cli) -> Result<(), CliError> {
-    let mut adapter_options = AdapterOptions::from_env();
+    let mut builder = Sigmoid::builder();
     if let Some(backend) = cli.backend {
-        adapter_options.backends = Some(backend.backends());
+        builder = builder.backends(backend.backends());
     }
     if let Some(name) = cli.adapter {
-        adapter_options.adapter_name = Some(name);
+        builder = builder.adapter_name(name);
     }
     let open_with = |options: Options| -> Result<Sigmoid, CliError> {
-        Ok(pollster::block_on(Sigmoid::with_adapter(
-            &adapter_options,
-            options,
-        ))?)
+        Ok(builder.clone().options(options).build()?)
     };
     let open = || open_with(Options::default());
     match cli.command {
@@ -184,20 +215,16 @@ fn run(cli: Cli) -> Result<(), CliError> {
             bf16,
         } => apply::apply(
             || {
-                open_with(Options {
-                    max_chunk_elements: chunk_elements,
-                    ..Options::default()
-                })
+                let mut options = Options::default();
+                options.max_chunk_elements = chunk_elements;
+                open_with(options)
             },
             &input,
             &output,
             quiet,
             bf16,
         ),
-        Command::Info => {
-            info(adapter_options.backends.unwrap_or(wgpu::Backends::all()));
-            Ok(())
-        }
+        Command::Info => info(&builder),
         Command::Verify {
             stride,
             max_ulp,
@@ -212,15 +239,13 @@ fn run(cli: Cli) -> Result<(), CliError> {
             pieces_in_flight,
             chunk_elements,
         } => {
-            let options = Options {
-                transfer: transfer.map(|t| match t {
-                    Transfer::Mapped => TransferPath::Mapped,
-                    Transfer::Staged => TransferPath::Staged,
-                }),
-                pieces_in_flight,
-                max_chunk_elements: chunk_elements,
-                ..Options::default()
-            };
+            let mut options = Options::default();
+            options.transfer = transfer.map(|t| match t {
+                Transfer::Mapped => TransferPath::Mapped,
+                Transfer::Staged => TransferPath::Staged,
+            });
+            options.pieces_in_flight = usize::try_from(pieces_in_flight).unwrap_or(usize::MAX);
+            options.max_chunk_elements = chunk_elements;
             let sigmoid = open_with(options)?;
             let bar = progress::bar(iterations.max(1) as u64, false, quiet);
             let report = bench::run_with_progress(&sigmoid, elements, iterations, &mut || {
@@ -228,60 +253,58 @@ fn run(cli: Cli) -> Result<(), CliError> {
             })?;
             bar.finish_and_clear();
             if json {
-                println!("{}", report.to_json());
+                out!("{}", report.to_json())?;
             } else {
-                print!("{report}");
+                write!(std::io::stdout().lock(), "{report}")?;
             }
             Ok(())
         }
     }
 }
 
-fn info(backends: wgpu::Backends) {
-    let adapters = pollster::block_on(adapter::enumerate(backends));
-    if adapters.is_empty() {
-        println!("no adapters found for {backends:?}");
-    }
+/// Prints the adapters the builder's choices select; an error names what exists when
+/// none matches.
+fn info(builder: &SigmoidBuilder) -> Result<(), CliError> {
+    let adapters = pollster::block_on(adapter::matching(&builder.adapter_options()?))?;
     for adapter in adapters {
         let info = adapter.get_info();
         let limits = adapter.limits();
         let features = adapter.features();
-        println!("{}", describe(&info));
-        println!(
+        out!("{}", adapter::describe(&info))?;
+        out!(
             "  driver:                              {} {}",
-            info.driver, info.driver_info
-        );
-        println!(
+            info.driver,
+            info.driver_info
+        )?;
+        out!(
             "  max_storage_buffer_binding_size:     {}",
             limits.max_storage_buffer_binding_size
-        );
-        println!(
+        )?;
+        out!(
             "  max_buffer_size:                     {}",
             limits.max_buffer_size
-        );
-        println!(
+        )?;
+        out!(
             "  max_compute_workgroups_per_dimension: {}",
             limits.max_compute_workgroups_per_dimension
-        );
-        println!(
+        )?;
+        out!(
             "  max_compute_invocations_per_workgroup: {}",
             limits.max_compute_invocations_per_workgroup
-        );
-        println!(
+        )?;
+        out!(
             "  min_storage_buffer_offset_alignment: {}",
             limits.min_storage_buffer_offset_alignment
-        );
-        println!(
-            "  features: SHADER_F16={} TIMESTAMP_QUERY={} MAPPABLE_PRIMARY_BUFFERS={}",
+        )?;
+        out!(
+            "  features: SHADER_F16={} TIMESTAMP_QUERY={} TIMESTAMP_QUERY_INSIDE_ENCODERS={} MAPPABLE_PRIMARY_BUFFERS={}",
             features.contains(wgpu::Features::SHADER_F16),
             features.contains(wgpu::Features::TIMESTAMP_QUERY),
+            features.contains(wgpu::Features::TIMESTAMP_QUERY_INSIDE_ENCODERS),
             features.contains(wgpu::Features::MAPPABLE_PRIMARY_BUFFERS),
-        );
+        )?;
     }
-}
-
-fn describe(info: &wgpu::AdapterInfo) -> String {
-    format!("{} ({:?}, {:?})", info.name, info.backend, info.device_type)
+    Ok(())
 }
 
 fn run_verify(sigmoid: &Sigmoid, stride: u32, max_ulp: u32, quiet: bool) -> Result<(), CliError> {
@@ -293,10 +316,10 @@ fn run_verify(sigmoid: &Sigmoid, stride: u32, max_ulp: u32, quiet: bool) -> Resu
     } else {
         format!("every {stride}-th f32 bit pattern")
     };
-    println!(
+    out!(
         "adapter: {}\ninputs: {total} ({patterns}, plus ±0, ±inf, NaNs, ±min subnormal)",
-        describe(sigmoid.adapter_info())
-    );
+        adapter::describe(sigmoid.adapter_info())
+    )?;
     let bar = progress::bar(total, false, quiet);
     // Several pieces per call, so that transfers overlap the kernel.
     let report = sweep.run(
@@ -305,15 +328,15 @@ fn run_verify(sigmoid: &Sigmoid, stride: u32, max_ulp: u32, quiet: bool) -> Resu
         |done| bar.set_position(done),
     )?;
     bar.finish_and_clear();
-    println!("{report}");
+    out!("{report}")?;
     let worst = report.total().max_ulp;
     let met = report.meets(max_ulp);
-    println!(
+    out!(
         "contract (≤ {max_ulp} ULP, NaN/±inf/±0 exact): {} in {:.1} s{}",
         if met { "MET" } else { "BROKEN" },
         started.elapsed().as_secs_f64(),
         progress::peak_rss_note()
-    );
+    )?;
     if met {
         Ok(())
     } else {

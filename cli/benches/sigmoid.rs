@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use wgpu_sigmoid::Sigmoid;
-use wgpu_sigmoid::bench::{Harness, Measurement};
+use wgpu_sigmoid_cli::bench::{Harness, Measurement};
 
 const SIZES: [(u64, &str); 4] = [
     (1 << 10, "1Ki"),
@@ -48,7 +48,7 @@ fn benches(c: &mut Criterion) {
         "adapter: {} ({:?}); transfer path: {}",
         sigmoid.adapter_info().name,
         sigmoid.adapter_info().backend,
-        sigmoid.transfer_path()
+        sigmoid.options().transfer.unwrap()
     );
     group(
         c,

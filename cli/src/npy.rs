@@ -1,10 +1,19 @@
 //! Reading and writing NumPy `.npy` files of little-endian `f32` (`<f4`), `f16`
-//! (`<f2`) and bfloat16 bits (`<u2`, numpy having no bfloat16 dtype) in C order, whole
-//! or streamed in blocks.
+//! (`<f2`) and bfloat16 bits (`<u2`, numpy having no bfloat16 dtype), in C or Fortran
+//! order, whole or streamed in blocks. Sigmoid is elementwise, so the order only has to
+//! be carried from the input's header to the output's.
 //!
 //! Only what the command-line tool needs, with a precise error for everything else.
 //! Nothing is allocated from what a header claims: a shape of 2⁶⁰ elements costs
 //! nothing until data is read, and reading stops with an error where the data ends.
+//!
+//! Why not the `npyz` crate: its header reader (0.8.4, `header::read_header`) allocates
+//! `vec![0; header_size]` from the file's own 32-bit header length before reading it,
+//! so a 12-byte file claiming a 4 GiB header costs 4 GiB; the fuzz tests
+//! (`npy::fuzz_tests`) forbid any allocation sized by a header's claim. Its errors are
+//! `io::Error`s whose text names neither the dtype found nor the lengths that
+//! disagree, which the one-line messages of `wgpu-sigmoid apply` need. This module is
+//! the few hundred lines that keep both promises.
 //! The format: a magic string, a version, a header length, a Python-literal dict with
 //! `descr`, `fortran_order` and `shape`, padding to a multiple of 64 bytes, then the data.
 
@@ -19,6 +28,9 @@ pub enum NpyError {
     /// An I/O error.
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    /// The input has no bytes at all.
+    #[error("empty input: expected a .npy file, got 0 bytes")]
+    Empty,
     /// The file does not start with the `.npy` magic string.
     #[error("not a .npy file (no \\x93NUMPY magic string)")]
     NotNpy,
@@ -33,11 +45,6 @@ pub enum NpyError {
         "unsupported dtype '{0}': only little-endian float32 ('<f4'), float16 ('<f2') and bfloat16 bits as uint16 ('<u2') are supported"
     )]
     UnsupportedDtype(String),
-    /// Data stored in Fortran (column-major) order.
-    #[error(
-        "Fortran-order arrays are not supported: save the array in C order (np.ascontiguousarray)"
-    )]
-    FortranOrder,
     /// The data section is shorter or longer than the shape says.
     #[error(
         "data is {actual} bytes but shape {shape:?} needs {expected} bytes (file truncated or corrupt)"
@@ -168,10 +175,14 @@ impl Header {
 }
 
 /// Reads a header (everything before the data) and checks that it describes
-/// little-endian `f32` or `f16` in C order.
+/// little-endian `f32`, `f16` or bfloat16 bits.
 pub fn read_header(reader: &mut impl Read) -> Result<Header, NpyError> {
     let mut magic = [0u8; 8];
-    read_exact_or(reader, &mut magic, NpyError::NotNpy)?;
+    match read_fully(reader, &mut magic)? {
+        0 => return Err(NpyError::Empty),
+        8 => {}
+        _ => return Err(NpyError::NotNpy),
+    }
     if &magic[..6] != MAGIC {
         return Err(NpyError::NotNpy);
     }
@@ -204,9 +215,6 @@ pub fn read_header(reader: &mut impl Read) -> Result<Header, NpyError> {
     header.header_bytes = (8 + length_field + header_len) as u64;
     if header.dtype().is_none() {
         return Err(NpyError::UnsupportedDtype(printable(&header.descr)));
-    }
-    if header.fortran_order {
-        return Err(NpyError::FortranOrder);
     }
     Ok(header)
 }
@@ -306,6 +314,31 @@ impl<R: Read> DataReader<R> {
         Ok(())
     }
 
+    /// Fills `out` with the next elements in the file's own type, as they are stored
+    /// (`T` must have the dtype's size: `f32`, or a 16-bit type); at most
+    /// [`Self::remaining`] elements are read.
+    pub fn read_raw<T: bytemuck::Pod>(&mut self, out: &mut [T]) -> Result<(), NpyError> {
+        if size_of::<T>() as u64 != self.dtype.size() {
+            return Err(NpyError::BadHeader(format!(
+                "{}-byte elements requested from a {} file",
+                size_of::<T>(),
+                self.dtype
+            )));
+        }
+        let elements = (out.len() as u64).min(self.remaining());
+        let out = &mut out[..usize::try_from(elements).unwrap_or(usize::MAX)];
+        let bytes: &mut [u8] = bytemuck::cast_slice_mut(out);
+        let got = read_fully(&mut self.reader, bytes)?;
+        let wanted = bytes.len();
+        self.count(got, wanted)?;
+        if cfg!(target_endian = "big") {
+            for element in bytes.chunks_exact_mut(size_of::<T>()) {
+                element.reverse();
+            }
+        }
+        Ok(())
+    }
+
     fn count(&mut self, got: usize, wanted: usize) -> Result<(), NpyError> {
         self.read_bytes += got as u64;
         if got < wanted {
@@ -362,14 +395,25 @@ fn read_fully(reader: &mut impl Read, buf: &mut [u8]) -> Result<usize, NpyError>
 /// Writes the header for a little-endian C-order array of `shape` and `dtype` (format
 /// 1.0, or 2.0 if the header does not fit in 64 KiB).
 pub fn write_header(writer: &mut impl Write, shape: &[u64], dtype: Dtype) -> Result<(), NpyError> {
+    write_header_in_order(writer, shape, dtype, false)
+}
+
+/// [`write_header`] for C order (`fortran_order` false) or Fortran order.
+pub fn write_header_in_order(
+    writer: &mut impl Write,
+    shape: &[u64],
+    dtype: Dtype,
+    fortran_order: bool,
+) -> Result<(), NpyError> {
     let dims: Vec<String> = shape.iter().map(u64::to_string).collect();
     let shape_text = match dims.len() {
         1 => format!("({},)", dims[0]),
         _ => format!("({})", dims.join(", ")),
     };
     let dict = format!(
-        "{{'descr': '{}', 'fortran_order': False, 'shape': {shape_text}, }}",
-        dtype.descr()
+        "{{'descr': '{}', 'fortran_order': {}, 'shape': {shape_text}, }}",
+        dtype.descr(),
+        if fortran_order { "True" } else { "False" }
     );
     // Magic (6) + version (2) + length (2 or 4) + dict + padding + '\n' ≡ 0 (mod 64).
     for (version, len_bytes) in [(1u8, 2usize), (2, 4)] {
@@ -423,6 +467,26 @@ impl DataWriter {
             dtype,
             scratch: Vec::new(),
         }
+    }
+
+    /// Writes elements already in this writer's dtype (`T` of the dtype's size) as
+    /// little-endian bytes.
+    pub fn write_raw<T: bytemuck::Pod>(
+        &mut self,
+        writer: &mut impl Write,
+        data: &[T],
+    ) -> Result<(), NpyError> {
+        let bytes: &[u8] = bytemuck::cast_slice(data);
+        if cfg!(target_endian = "little") {
+            writer.write_all(bytes)?;
+        } else {
+            self.scratch.clear();
+            for element in bytes.chunks_exact(size_of::<T>()) {
+                self.scratch.extend(element.iter().rev());
+            }
+            writer.write_all(&self.scratch)?;
+        }
+        Ok(())
     }
 
     /// Writes `data` as little-endian elements of this writer's dtype.
@@ -681,7 +745,6 @@ mod tests {
         for (from, to, want) in [
             (&b"<f4"[..], &b">f4"[..], "dtype '>f4'"),
             (b"<f4", b"<f8", "dtype '<f8'"),
-            (b"False", b"True ", "Fortran"),
         ] {
             let err = read(&mut patch(&bytes, from, to).as_slice())
                 .unwrap_err()

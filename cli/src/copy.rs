@@ -1,0 +1,90 @@
+//! The copy-only kernel, `y = x`, with the sigmoid kernel's workgroup size, grid fold
+//! and split into dispatches: the benchmark's ceiling for an elementwise pass. It lives
+//! here, not in the library, so that opening a device compiles no benchmark pipelines.
+
+use std::num::NonZeroU64;
+
+use wgpu_sigmoid::{Sigmoid, kernel};
+
+/// WGSL source of the copy-only kernel.
+pub const COPY_WGSL: &str = include_str!("../shaders/copy.wgsl");
+
+/// The copy pipeline on one device.
+#[derive(Debug)]
+pub struct CopyKernel {
+    pipeline: wgpu::ComputePipeline,
+}
+
+impl CopyKernel {
+    /// Compiles the kernel on `sigmoid`'s device.
+    #[must_use]
+    pub fn new(sigmoid: &Sigmoid) -> CopyKernel {
+        let device = sigmoid.device();
+        let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+            label: Some("wgpu-sigmoid.copy"),
+            source: wgpu::ShaderSource::Wgsl(COPY_WGSL.into()),
+        });
+        let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+            label: Some("wgpu-sigmoid.copy_main"),
+            layout: None,
+            module: &module,
+            entry_point: Some("copy_main"),
+            compilation_options: wgpu::PipelineCompilationOptions::default(),
+            cache: None,
+        });
+        CopyKernel { pipeline }
+    }
+
+    /// Records `output[..len] = input[..len]` (`f32`, whole `vec4`s: a tail of `len % 4` is not copied; both
+    /// buffers at least `len * 4` bytes) as one compute pass, in dispatches of at most
+    /// [`Sigmoid::dispatch_elements`] as the sigmoid kernel splits them.
+    pub fn record(
+        &self,
+        sigmoid: &Sigmoid,
+        encoder: &mut wgpu::CommandEncoder,
+        (input, output): (&wgpu::Buffer, &wgpu::Buffer),
+        len: u64,
+    ) {
+        let device = sigmoid.device();
+        let layout = self.pipeline.get_bind_group_layout(0);
+        let max_per_dimension = sigmoid.options().max_workgroups_per_dimension;
+        let step = sigmoid.dispatch_elements();
+        let mut groups = Vec::new();
+        let mut first = 0;
+        while first + 4 <= len {
+            let n = step.min(len - first) / 4 * 4;
+            let range = |buffer| {
+                wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                    buffer,
+                    offset: first * 4,
+                    size: NonZeroU64::new(n / 4 * 16),
+                })
+            };
+            let group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+                label: Some("wgpu-sigmoid.copy"),
+                layout: &layout,
+                entries: &[
+                    wgpu::BindGroupEntry {
+                        binding: 0,
+                        resource: range(input),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 1,
+                        resource: range(output),
+                    },
+                ],
+            });
+            groups.push((group, kernel::grid(n, max_per_dimension)));
+            first += n;
+        }
+        let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+            label: Some("wgpu-sigmoid.copy"),
+            timestamp_writes: None,
+        });
+        pass.set_pipeline(&self.pipeline);
+        for (group, (x, y)) in &groups {
+            pass.set_bind_group(0, group, &[]);
+            pass.dispatch_workgroups(*x, *y, 1);
+        }
+    }
+}

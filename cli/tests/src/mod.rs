@@ -1,0 +1,8 @@
+mod accuracy;
+mod bench;
+mod cli;
+// The library's test helpers (GPU instance, test data, reference checks), shared.
+#[path = "../../../tests/src/common.rs"]
+mod common;
+mod defects;
+mod stream;
