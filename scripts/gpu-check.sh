@@ -5,7 +5,9 @@
 # `verify` over all 2^32 inputs, and the test suite, on the backend in $WGPU_BACKEND
 # (default vulkan).
 #   usage: scripts/gpu-check.sh DIR_WITH_BINARIES [OUT_DIR]
-# DIR must hold `wgpu-sigmoid` and `tests` (the test binary, target/release/deps/tests-*).
+# DIR must hold `wgpu-sigmoid`, `tests` (the library's test binary, the `tests-*` in
+# target/release/deps built from tests/tests.rs) and, optionally, `cli-tests` (the
+# tool's, built from cli/tests/tests.rs).
 set -uo pipefail
 bin=$1
 out=${2:-.}
@@ -28,5 +30,8 @@ log=$out/gpu-check-$backend.log
   echo "=== verify, all 2^32 inputs ==="
   "$bin/wgpu-sigmoid" verify 2>/dev/null
   echo "=== tests ==="
-  "$bin/tests" --test-threads 4 2>&1 | grep -E '^test |test result|panicked|GPU tests run'
+  for tests in "$bin/tests" "$bin/cli-tests"; do
+    [ -x "$tests" ] || continue
+    "$tests" --test-threads 4 2>&1 | grep -E '^test |test result|panicked|GPU tests run'
+  done
 } 2>&1 | tee "$log"

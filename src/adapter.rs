@@ -205,21 +205,23 @@ pub async fn matching(options: &AdapterOptions) -> Result<Vec<wgpu::Adapter>, Er
 ///
 /// As [`matching`].
 pub async fn select(options: &AdapterOptions) -> Result<wgpu::Adapter, Error> {
-    let mut matches = matching(options).await?;
     if options.adapter_name.is_none() {
         // wgpu's own ranking (discrete before integrated before CPU, per the power
-        // preference) among the requested backends.
+        // preference) among the requested backends; the adapters are listed only to
+        // explain a failure.
         let backends = options.backends_or_all() & wgpu::Instance::enabled_backend_features();
-        if let Ok(adapter) = instance(backends)
-            .request_adapter(&wgpu::RequestAdapterOptions {
-                power_preference: options.power_preference,
-                ..Default::default()
-            })
-            .await
+        if !backends.is_empty()
+            && let Ok(adapter) = instance(backends)
+                .request_adapter(&wgpu::RequestAdapterOptions {
+                    power_preference: options.power_preference,
+                    ..Default::default()
+                })
+                .await
         {
             return Ok(adapter);
         }
     }
+    let mut matches = matching(options).await?;
     // `matching` never returns an empty list.
     Ok(matches.swap_remove(0))
 }

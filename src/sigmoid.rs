@@ -164,20 +164,20 @@ impl SigmoidBuilder {
     /// A value in the environment that names nothing ([`Error::UnknownBackend`],
     /// [`Error::UnknownPowerPreference`]).
     pub fn adapter_options(&self) -> Result<AdapterOptions, Error> {
-        let mut options = AdapterOptions::default();
-        options.backends = match self.backends {
-            Some(backends) => Some(backends),
-            None => adapter::backends_from_env()?,
-        };
-        options.adapter_name = self
-            .adapter_name
-            .clone()
-            .or_else(adapter::adapter_name_from_env);
-        options.power_preference = match self.power_preference {
-            Some(preference) => preference,
-            None => adapter::power_preference_from_env()?.unwrap_or_default(),
-        };
-        Ok(options)
+        Ok(AdapterOptions {
+            backends: match self.backends {
+                Some(backends) => Some(backends),
+                None => adapter::backends_from_env()?,
+            },
+            adapter_name: self
+                .adapter_name
+                .clone()
+                .or_else(adapter::adapter_name_from_env),
+            power_preference: match self.power_preference {
+                Some(preference) => preference,
+                None => adapter::power_preference_from_env()?.unwrap_or_default(),
+            },
+        })
     }
 
     /// Opens the adapter, creates a device on it and compiles the kernels. Blocks until

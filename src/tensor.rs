@@ -191,7 +191,7 @@ impl Sigmoid {
         self.check_device("tensor", tensor)?;
         Error::check_lengths(("x", x.len() as u64), ("tensor", tensor.len))?;
         check_usage("tensor", tensor, wgpu::BufferUsages::COPY_DST)?;
-        let odd_bytes = !(x.len() * size_of::<T>()).is_multiple_of(4);
+        let odd_bytes = !size_of_val(x).is_multiple_of(4);
         if odd_bytes && !tensor.owns_padding {
             return Err(Error::InvalidArgument(format!(
                 "cannot write an odd count ({}) of 16-bit elements into a view: its last \

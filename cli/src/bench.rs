@@ -28,7 +28,7 @@ pub enum Measurement {
     ForwardInto,
     /// Host `memcpy` of the same bytes (`copy_from_slice`).
     HostMemcpy,
-    /// [`crate::cpu::sigmoid`] on one thread.
+    /// [`wgpu_sigmoid::cpu::sigmoid`] on one thread.
     CpuReference,
     /// The `f16` kernel on device-resident buffers.
     KernelF16,
