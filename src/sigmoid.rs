@@ -9,7 +9,7 @@ use crate::adapter::{self, AdapterOptions};
 use crate::kernel::{self, Bindings, Format, Kernels, Op};
 use crate::scopes;
 use crate::tensor::Owner;
-use crate::transfer::{Slot, TransferPath, Waiting};
+use crate::transfer::{self, Slot, TransferPath, Waiting};
 use crate::{Element, Error};
 
 /// Tuning knobs; the defaults suit every adapter. Set them on a [`SigmoidBuilder`];
@@ -494,9 +494,12 @@ impl Sigmoid {
     }
 
     /// [`Sigmoid::forward`] for callers in an executor: while the GPU works the future
-    /// is pending (a short-lived thread waits in `wgpu::Device::poll` and wakes it), so
-    /// the executor runs other tasks; the host-side copies run in the task itself. The
-    /// future is `Send`; dropping it mid-way leaves the instance usable.
+    /// is pending, so the executor runs other tasks. Each piece's `Queue::submit` and its
+    /// wait in `wgpu::Device::poll` run on a short-lived thread that wakes the future
+    /// when done (some backends, GL among them, do the work inside `submit`); the
+    /// host-side copies into and out of the transfer buffers run in the task itself. No
+    /// thread outlives the call by more than its timeout, and none runs between calls.
+    /// The future is `Send`; dropping it mid-way leaves the instance usable.
     ///
     /// # Errors
     ///
@@ -594,9 +597,13 @@ impl Sigmoid {
                 Source::One(x) => [Some(&x[start..end]), None],
                 Source::Two(y, dy) => [Some(&y[start..end]), Some(&dy[start..end])],
             };
-            scopes::scoped(&self.device, || {
-                self.submit_piece(entry, kernel, &inputs, start * size)
-            })?;
+            let (commands, piece_bytes) =
+                scopes::scoped(&self.device, || self.record_piece(entry, kernel, &inputs))?;
+            let submission = transfer::submit(&self.device, &self.queue, commands, waiting).await?;
+            self.counters.submissions.fetch_add(1, Ordering::Relaxed);
+            if let Some(slot) = &mut ring[k % depth] {
+                slot.submitted(submission, start * size, piece_bytes);
+            }
         }
         for k in pieces.saturating_sub(depth)..pieces {
             if let Some(slot) = &mut ring[k % depth] {
@@ -607,16 +614,15 @@ impl Sigmoid {
         Ok(())
     }
 
-    /// Copies `inputs` (one piece of each, for the output's bytes from `start`) into
-    /// `entry`'s slot, one after the other at aligned offsets, growing the slot first
-    /// if needed, and submits its transfers and the kernel.
-    fn submit_piece<T: Element>(
+    /// Copies `inputs` (one piece of each) into `entry`'s slot, one after the other at
+    /// aligned offsets, growing the slot first if needed, and records its transfers and
+    /// the kernel; returns the commands and the piece's bytes.
+    fn record_piece<T: Element>(
         &self,
         entry: &mut Option<Slot>,
         kernel: (Op, Format),
         inputs: &[Option<&[T]>; 2],
-        start: usize,
-    ) -> Result<(), Error> {
+    ) -> Result<(wgpu::CommandBuffer, usize), Error> {
         let len = inputs[0].map_or(0, <[T]>::len);
         let piece_bytes = len * size_of::<T>();
         let alignment = self.kernels.offset_alignment();
@@ -670,10 +676,7 @@ impl Sigmoid {
             bindings.dispatch(&mut compute, self.options.max_workgroups_per_dimension);
         }
         slot.record_copies(&mut encoder, piece_bytes, false);
-        let submission = self.queue.submit([encoder.finish()]);
-        self.counters.submissions.fetch_add(1, Ordering::Relaxed);
-        slot.submitted(submission, start, piece_bytes);
-        Ok(())
+        Ok((encoder.finish(), piece_bytes))
     }
 
     /// The bind groups of `kernel` over `len` elements of `inputs` and `output` (buffer,

@@ -6,6 +6,7 @@
 //! on the staged path, a mappable upload and readback buffer. Slots are created once,
 //! grown on demand and reused by every later call, so the hot path allocates nothing.
 
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use futures_intrusive::channel::shared::{OneshotReceiver, oneshot_channel};
@@ -300,13 +301,65 @@ pub(crate) async fn receive(receiver: MapReceiver) -> Result<(), Error> {
 /// How a call waits for the GPU.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Waiting {
-    /// In `Device::poll` on the calling thread: the blocking API, which has nothing else
-    /// to do meanwhile.
+    /// On the calling thread: the blocking API, which has nothing else to do meanwhile.
     Block,
-    /// In `Device::poll` on a short-lived thread of its own, while the calling future is
-    /// pending: the async API, whose executor keeps running other tasks. The thread
-    /// ends when the submission is done or the timeout passes.
+    /// On a short-lived thread of its own, while the calling future is pending: the
+    /// async API, whose executor keeps running other tasks. Submitting goes there too,
+    /// since some backends (GL) do the work inside `Queue::submit`.
     Yield,
+}
+
+/// Runs `work` as `waiting` says: here, or on a short-lived thread while the caller's
+/// future is pending (here after all if no thread can be started).
+async fn run<T, F>(waiting: Waiting, work: F) -> Result<T, Error>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Result<T, Error> + Send + 'static,
+{
+    if waiting == Waiting::Block {
+        return work();
+    }
+    // The work is handed over through a slot, so that it can still run here if the
+    // thread cannot be started.
+    let slot = Arc::new(Mutex::new(Some(work)));
+    let theirs = Arc::clone(&slot);
+    let (sender, receiver) = oneshot_channel();
+    let spawned = std::thread::Builder::new()
+        .name("wgpu-sigmoid-gpu".into())
+        .spawn(move || {
+            let work = theirs.lock().unwrap_or_else(PoisonError::into_inner).take();
+            if let Some(work) = work {
+                // The receiver is gone only if the caller's future was dropped.
+                let _ = sender.send(work());
+            }
+        });
+    if spawned.is_ok()
+        && let Some(result) = receiver.receive().await
+    {
+        return result;
+    }
+    let work = slot.lock().unwrap_or_else(PoisonError::into_inner).take();
+    match work {
+        Some(work) => work(),
+        None => Err(Error::DeviceLost(
+            "the thread running GPU work ended without an answer".into(),
+        )),
+    }
+}
+
+/// Submits `commands` to `queue` inside error scopes (on the thread that submits:
+/// scopes are per thread), as `waiting` says.
+pub(crate) async fn submit(
+    device: &wgpu::Device,
+    queue: &wgpu::Queue,
+    commands: wgpu::CommandBuffer,
+    waiting: Waiting,
+) -> Result<wgpu::SubmissionIndex, Error> {
+    let (device, queue) = (device.clone(), queue.clone());
+    run(waiting, move || {
+        scopes::scoped(&device, || Ok(queue.submit([commands])))
+    })
+    .await
 }
 
 /// Waits until `submission` has finished on the GPU, or `timeout` passes.
@@ -316,27 +369,11 @@ pub(crate) async fn wait(
     timeout: Duration,
     waiting: Waiting,
 ) -> Result<(), Error> {
-    if waiting == Waiting::Block {
-        return poll_until_done(device, submission, timeout);
-    }
-    let (sender, receiver) = oneshot_channel();
-    let waiter_device = device.clone();
-    let waiter_submission = submission.clone();
-    let spawned = std::thread::Builder::new()
-        .name("wgpu-sigmoid-wait".into())
-        .spawn(move || {
-            // The receiver is gone only if the caller's future was dropped.
-            let _ = sender.send(poll_until_done(&waiter_device, waiter_submission, timeout));
-        });
-    match spawned {
-        Ok(_) => receiver.receive().await.unwrap_or_else(|| {
-            Err(Error::DeviceLost(
-                "the thread waiting on the GPU ended early".into(),
-            ))
-        }),
-        // No thread to be had (a process at its limit): wait here instead.
-        Err(_) => poll_until_done(device, submission, timeout),
-    }
+    let device = device.clone();
+    run(waiting, move || {
+        poll_until_done(&device, submission, timeout)
+    })
+    .await
 }
 
 /// Blocks until `submission` has finished on the GPU, or `timeout` passes.
