@@ -177,6 +177,15 @@ pub fn apply(
 /// Bytes per MiB, the unit of the progress bar's `binary_bytes_per_sec`.
 const MIB: f64 = (1u64 << 20) as f64;
 
+/// `bytes` in KiB below 1 MiB, else in MiB, as the progress bar writes sizes.
+fn binary_size(bytes: u64) -> String {
+    if (bytes as f64) < MIB {
+        format!("{:.1} KiB", bytes as f64 / 1024.0)
+    } else {
+        format!("{:.1} MiB", bytes as f64 / MIB)
+    }
+}
+
 fn summary_line(
     summary: &Summary,
     elapsed: Duration,
@@ -187,16 +196,16 @@ fn summary_line(
     let seconds = elapsed.as_secs_f64().max(1e-9);
     let info = sigmoid.adapter_info();
     format!(
-        "wgpu-sigmoid apply: {} {} elements ({:.1} MiB) in {:.2} s ({:.0} Melem/s, {:.1} MiB/s read, as the progress bar counts), on {} ({:?}); stream buffers ≤ {:.1} MiB{}",
+        "wgpu-sigmoid apply: {} {} elements ({}) in {:.2} s ({:.0} Melem/s, {:.1} MiB/s read, as the progress bar counts), on {} ({:?}); stream buffers ≤ {}{}",
         summary.elements,
         summary.dtype,
-        bytes as f64 / MIB,
+        binary_size(bytes),
         seconds,
         summary.elements as f64 / seconds / 1e6,
         bytes as f64 / seconds / MIB,
         info.name,
         info.backend,
-        options.memory_bound(summary.dtype, summary.elements) as f64 / MIB,
+        binary_size(options.memory_bound(summary.dtype, summary.elements)),
         progress::peak_rss_note(),
     )
 }

@@ -229,7 +229,8 @@ fn apply_summary_uses_the_progress_bars_units_and_the_files_own_bound() {
         .unwrap_or_else(|| panic!("{summary}"));
     assert!(line.contains("MiB/s") && !line.contains("GB/s"), "{line}");
     // 60 elements need kilobytes of blocks, not the default 4 Mi-element blocks.
-    assert!(line.contains("stream buffers ≤ 0.0 MiB"), "{line}");
+    // (4 + 1 blocks of 60 four-byte elements: 1.2 KiB.)
+    assert!(line.contains("stream buffers ≤ 1.2 KiB"), "{line}");
 }
 
 #[test]
