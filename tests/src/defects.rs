@@ -92,7 +92,12 @@ fn a_refused_encode_leaves_the_callers_encoder_usable() {
         })
     ));
     match sigmoid.encode(&mut encoder, &destroyed, &ours) {
-        Err(Error::Validation { .. } | Error::InvalidArgument(_)) => {}
+        Err(error @ Error::Validation { .. }) => {
+            // wgpu's own error is kept as the source.
+            let source = std::error::Error::source(&error).map(ToString::to_string);
+            assert!(source.is_some_and(|s| !s.is_empty()), "{error:?}");
+        }
+        Err(Error::InvalidArgument(_)) => {}
         other => panic!("a destroyed buffer: expected an error, got {other:?}"),
     }
     match sigmoid.encode(&mut encoder, &ours, &destroyed) {
