@@ -227,9 +227,12 @@ impl Kernels {
             .kernels
             .get(&(op, format))
             .ok_or_else(|| internal(format!("no kernel for {op:?} on {format:?}")))?;
-        let in_place = inputs
-            .first()
-            .is_some_and(|&(buffer, offset)| buffer == output && offset == output_offset);
+        // In place only where the kernel has in-place entry points (the gradient's
+        // callers keep dx apart from y and dy).
+        let in_place = kernel.in_place.is_some()
+            && inputs
+                .first()
+                .is_some_and(|&(buffer, offset)| buffer == output && offset == output_offset);
         let (main_stage, tail_stage) = match (&kernel.in_place, in_place) {
             (Some((main, tail)), true) => (main, tail),
             _ => (&kernel.main, &kernel.tail),
@@ -255,7 +258,7 @@ impl Kernels {
         let tail_size = |base: u64| base + range_bytes - tail_offset(base);
         // (role, buffer, offset) of everything bound; in place binds the output only.
         let mut bound: Vec<(Role, &wgpu::Buffer, u64)> = Vec::with_capacity(3);
-        if !(in_place && kernel.in_place.is_some()) {
+        if !in_place {
             for (&(buffer, offset), role) in inputs.iter().zip([Role::Input, Role::Grad]) {
                 bound.push((role, buffer, offset));
             }

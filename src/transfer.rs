@@ -160,14 +160,14 @@ impl Slot {
         self.readback.as_ref().unwrap_or(&self.output)
     }
 
-    /// The bind groups of `pass` over the first `len` elements, made once per length.
+    /// The bind groups of `kernel` over the first `len` elements, made once per length.
     pub(crate) fn bindings(
         &mut self,
-        (op, format): (Op, Format),
+        kernel: (Op, Format),
         len: u64,
         make: impl FnOnce(&wgpu::Buffer, &wgpu::Buffer) -> Result<Bindings, Error>,
     ) -> Result<Bindings, Error> {
-        let key = (len, op, format);
+        let key = (len, kernel.0, kernel.1);
         if let Some((_, group)) = self.bind_groups.iter().find(|(k, _)| *k == key) {
             return Ok(group.clone());
         }

@@ -289,15 +289,8 @@ impl<R: Read> DataReader<R> {
         let elements = (out.len() as u64).min(self.remaining());
         let out = &mut out[..usize::try_from(elements).unwrap_or(usize::MAX)];
         match self.dtype {
-            Dtype::F32 => {
-                let got = read_fully(&mut self.reader, bytemuck::cast_slice_mut(out))?;
-                self.count(got, out.len() * 4)?;
-                if cfg!(target_endian = "big") {
-                    for x in out.iter_mut() {
-                        *x = f32::from_bits(x.to_bits().swap_bytes());
-                    }
-                }
-            }
+            // Already the file's own type.
+            Dtype::F32 => self.read_raw(out)?,
             Dtype::F16 | Dtype::Bf16 => {
                 self.scratch.resize(out.len() * 2, 0);
                 let got = read_fully(&mut self.reader, &mut self.scratch)?;
@@ -492,15 +485,8 @@ impl DataWriter {
     /// Writes `data` as little-endian elements of this writer's dtype.
     pub fn write(&mut self, writer: &mut impl Write, data: &[f32]) -> Result<(), NpyError> {
         match self.dtype {
-            Dtype::F32 if cfg!(target_endian = "little") => {
-                writer.write_all(bytemuck::cast_slice(data))?;
-            }
-            Dtype::F32 => {
-                self.scratch.clear();
-                self.scratch
-                    .extend(data.iter().flat_map(|x| x.to_le_bytes()));
-                writer.write_all(&self.scratch)?;
-            }
+            // Already the file's own type.
+            Dtype::F32 => self.write_raw(writer, data)?,
             Dtype::F16 => {
                 self.scratch.clear();
                 self.scratch.extend(
