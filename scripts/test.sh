@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The whole test suite, on Vulkan and on GL. Mesa's software drivers (lavapipe,
-# llvmpipe) are installed first where no GPU driver exists, and the SPIR-V and GLSL
-# validators (spirv-tools, glslang-tools) where missing. A GPU test fails, never
-# skips, when no adapter is found.
+# The whole test suite, on Vulkan and on GL: the Rust tests and doctests, and the
+# Python package's pytest suite (built into a virtual environment by
+# scripts/python-env.sh). Mesa's software drivers (lavapipe, llvmpipe) are installed
+# first where no GPU driver exists, and the SPIR-V and GLSL validators (spirv-tools,
+# glslang-tools) where missing. A GPU test fails, never skips, when no adapter is found.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
@@ -12,10 +13,15 @@ validators=()
 command -v spirv-val >/dev/null 2>&1 || validators+=(spirv-tools)
 command -v glslangValidator >/dev/null 2>&1 || validators+=(glslang-tools)
 install_packages "${validators[@]}"
+source scripts/python-env.sh
+echo "=== mypy --strict on the Python package ==="
+"$PYTHON" -m mypy --strict python/wgpu_sigmoid
 
 export WGPU_SIGMOID_REQUIRE_GPU=1 WGPU_SIGMOID_REQUIRE_VALIDATORS=1
 for backend in vulkan gl; do
   echo "=== tests on WGPU_BACKEND=$backend ==="
   WGPU_BACKEND=$backend cargo test --release --all-targets "$@"
   WGPU_BACKEND=$backend cargo test --release --doc "$@"
+  echo "=== Python tests on WGPU_BACKEND=$backend ==="
+  WGPU_BACKEND=$backend "$PYTHON" -m pytest -q python/tests
 done
