@@ -24,4 +24,6 @@ for backend in vulkan gl; do
   WGPU_BACKEND=$backend cargo test --release --doc "$@"
   echo "=== Python tests on WGPU_BACKEND=$backend ==="
   WGPU_BACKEND=$backend "$PYTHON" -m pytest -q python/tests
+  echo "=== Dask example on WGPU_BACKEND=$backend ==="
+  WGPU_BACKEND=$backend "$PYTHON" python/examples/dask_sigmoid.py
 done
