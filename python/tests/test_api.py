@@ -44,7 +44,13 @@ def test_adapter_property_and_list(instance):
 
 
 def test_functions_and_instances_pickle():
-    assert pickle.loads(pickle.dumps(wgpu_sigmoid.sigmoid)) is wgpu_sigmoid.sigmoid
+    import cloudpickle  # what Dask sends functions with
+
+    for dumps in [pickle.dumps, cloudpickle.dumps]:
+        for function in [wgpu_sigmoid.sigmoid, wgpu_sigmoid.sigmoid_backward]:
+            data = dumps(function)
+            assert len(data) < 100 and b"wgpu_sigmoid" in data  # by reference, not by value
+            assert pickle.loads(data) is function
     back = pickle.loads(pickle.dumps(wgpu_sigmoid.Sigmoid(timeout=30)))
     assert isinstance(back, wgpu_sigmoid.Sigmoid)
     assert pickle.loads(pickle.dumps(back)) is back  # one shared instance per process
