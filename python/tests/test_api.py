@@ -3,6 +3,7 @@
 import inspect
 import os
 import pickle
+import re
 
 import numpy as np
 
@@ -20,6 +21,12 @@ def test_public_names_and_signatures():
     assert issubclass(wgpu_sigmoid.GpuError, RuntimeError)
     for error in ["NoAdapterError", "DeviceLostError", "GpuTimeoutError", "GpuOutOfMemoryError"]:
         assert issubclass(getattr(wgpu_sigmoid, error), wgpu_sigmoid.GpuError)
+
+
+def test_version_is_the_crates():
+    cargo = open(os.path.join(os.path.dirname(__file__), "..", "..", "Cargo.toml")).read()
+    workspace_version = re.search(r'\[workspace\.package\]\nversion = "([^"]+)"', cargo)[1]
+    assert wgpu_sigmoid.__version__ == workspace_version
 
 
 def test_type_stubs_and_marker_ship_with_the_package():

@@ -18,6 +18,7 @@ memory layout. The module-level functions share one lazily opened default device
 
 from __future__ import annotations
 
+import importlib.metadata as _metadata
 import os
 import threading
 import weakref
@@ -51,6 +52,11 @@ __all__ = [
 ]
 
 Order = Literal["C", "F"]
+
+try:
+    __version__: str = _metadata.version("wgpu-sigmoid")
+except _metadata.PackageNotFoundError:  # imported from a source tree
+    __version__ = "unknown"
 
 ACCEPTED_DTYPES = "float32, float16 and bfloat16 (ml_dtypes.bfloat16)"
 
