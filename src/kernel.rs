@@ -421,6 +421,10 @@ pub(crate) fn begin_pass(encoder: &mut wgpu::CommandEncoder) -> wgpu::ComputePas
 /// per whole `vec4` (the tail has its own dispatch), folded into two dimensions so
 /// that neither exceeds `max_per_dimension`. The shader linearises it as
 /// `y * grid_x + x`, and its bounds guard skips the overshoot of the last row.
+///
+/// The fold is balanced: `y = ⌈g / max⌉` rows of `x = ⌈g / y⌉` workgroups for `g`
+/// workgroups, so at most `y − 1` of them are empty. (Full rows of `max` would launch
+/// up to `max − 1` empty ones: 65 534 of 131 070 at 64 Mi elements.)
 #[must_use]
 pub fn grid(len: u64, max_per_dimension: u32) -> (u32, u32) {
     grid_for_invocations(len / u64::from(ELEMENTS_PER_INVOCATION), max_per_dimension)
@@ -430,8 +434,8 @@ pub fn grid(len: u64, max_per_dimension: u32) -> (u32, u32) {
 fn grid_for_invocations(invocations: u64, max_per_dimension: u32) -> (u32, u32) {
     let workgroups = invocations.div_ceil(u64::from(WORKGROUP_SIZE)).max(1);
     let max = u64::from(max_per_dimension.max(1));
-    let x = workgroups.min(max);
-    let y = workgroups.div_ceil(x);
+    let y = workgroups.div_ceil(max);
+    let x = workgroups.div_ceil(y);
     // Both fit: x ≤ max ≤ u32::MAX, and callers keep len within one storage binding
     // (< 2^32 bytes), so y ≤ workgroups < 2^32.
     (
@@ -443,6 +447,23 @@ fn grid_for_invocations(invocations: u64, max_per_dimension: u32) -> (u32, u32) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_grid_fold_is_balanced() {
+        let per_workgroup = u64::from(WORKGROUP_SIZE * ELEMENTS_PER_INVOCATION);
+        for max in [1u32, 2, 3, 7, 255, 65_535] {
+            for workgroups in (1u64..2_000).chain([65_535, 65_536, 131_071, 327_680, 1 << 22]) {
+                let (x, y) = grid(workgroups * per_workgroup, max);
+                let (x, y) = (u64::from(x), u64::from(y));
+                assert!(x <= u64::from(max) && x * y >= workgroups, "{workgroups} {max}");
+                assert!(x * y - workgroups < y, "{workgroups} in {x} x {y} (max {max})");
+            }
+        }
+        // 64 Mi elements: 65 536 workgroups in 2 rows of 32 768, none empty (was
+        // 65 535 x 2 with 65 534 empty); 256 Mi: 5 rows of 52 429 (was 65 535 x 5).
+        assert_eq!(grid(64 << 20, 65_535), (32_768, 2));
+        assert_eq!(grid(256 << 20, 65_535), (52_429, 5));
+    }
 
     #[test]
     fn every_entry_point_of_the_table_is_reflected_with_its_roles() {
