@@ -455,8 +455,14 @@ mod tests {
             for workgroups in (1u64..2_000).chain([65_535, 65_536, 131_071, 327_680, 1 << 22]) {
                 let (x, y) = grid(workgroups * per_workgroup, max);
                 let (x, y) = (u64::from(x), u64::from(y));
-                assert!(x <= u64::from(max) && x * y >= workgroups, "{workgroups} {max}");
-                assert!(x * y - workgroups < y, "{workgroups} in {x} x {y} (max {max})");
+                assert!(
+                    x <= u64::from(max) && x * y >= workgroups,
+                    "{workgroups} {max}"
+                );
+                assert!(
+                    x * y - workgroups < y,
+                    "{workgroups} in {x} x {y} (max {max})"
+                );
             }
         }
         // 64 Mi elements: 65 536 workgroups in 2 rows of 32 768, none empty (was

@@ -3,6 +3,7 @@ mod common;
 mod defects;
 mod gpu;
 mod half_float;
+mod instruction_budget;
 mod properties;
 mod reliability;
 mod shaders;
