@@ -228,6 +228,16 @@ const VARIANTS: &[Variant] = &[
         )],
     ),
     (
+        // Issue #19: skip `scale_by_pow2` unless a lane's result is subnormal (same
+        // bits). Measured slower on lavapipe and llvmpipe (BENCHMARKS.md "Issue #19");
+        // kept here to be priced on a GPU, where divergence is per warp.
+        "subnormal result only when a lane needs one (branch)",
+        &[(
+            "    let result = select(scale_by_pow2(q, pow2_k, k_int), q, positive);\n",
+            "    var scaled = q * pow2_k;\n    if any((scaled < vec4<f32>(MIN_NORMAL)) & !positive) {\n        scaled = scale_by_pow2(q, pow2_k, k_int);\n    }\n    let result = select(scaled, q, positive);\n",
+        )],
+    ),
+    (
         "naive 1 / (1 + exp(-x)) with the builtin exp",
         &[(
             "fn sigmoid4(x: vec4<f32>) -> vec4<f32> {\n",
