@@ -7,7 +7,9 @@
 #   usage: scripts/gpu-check.sh DIR_WITH_BINARIES [OUT_DIR]
 # DIR must hold `wgpu-sigmoid`, `tests` (the library's test binary, the `tests-*` in
 # target/release/deps built from tests/tests.rs) and, optionally, `cli-tests` (the
-# tool's, built from cli/tests/tests.rs).
+# tool's, built from cli/tests/tests.rs) and `kernel_ablation`
+# (target/release/examples/kernel_ablation: the shipped kernel against the copy kernel
+# and the arithmetic variants still to be priced on a GPU).
 set -uo pipefail
 bin=$1
 out=${2:-.}
@@ -26,6 +28,11 @@ log=$out/gpu-check-$backend.log
   if python3 -c "import torch; assert torch.cuda.is_available()" 2>/dev/null; then
     echo "=== torch.sigmoid on CUDA ==="
     python3 "$(dirname "$0")/torch_sigmoid.py"
+  fi
+  if [ -x "$bin/kernel_ablation" ]; then
+    echo "=== kernel variants against the copy kernel (8 Mi elements) ==="
+    ONLY='shipped|subnormal result only' "$bin/kernel_ablation"
+    INPUTS=bench ONLY='shipped|subnormal result only' "$bin/kernel_ablation"
   fi
   echo "=== verify, all 2^32 inputs ==="
   "$bin/wgpu-sigmoid" verify 2>/dev/null
