@@ -56,7 +56,13 @@ struct Params {
 @group(0) @binding(11) var<storage, read> grad_packed: array<vec4<u32>>;
 @group(0) @binding(12) var<storage, read> grad_words: array<u32>;
 
-const WORKGROUP_SIZE: u32 = 256u;
+// The dispatch shape, set per pipeline by the host (`kernel::DispatchShape`): invocations
+// per workgroup of every main pass, and vec4s per invocation of the f32 forward main
+// pass (`sigmoid_main`, `sigmoid_main_in_place`; the other main passes take one). The
+// host's grid arithmetic uses the same two numbers.
+override WORKGROUP_SIZE: u32 = 256u;
+override VEC4_PER_INVOCATION: u32 = 1u;
+const MAX_VEC4_PER_INVOCATION: u32 = 4u;
 
 // log2(e), only used to choose the reduction integer k.
 const LOG2_E: f32 = 1.442695;
@@ -176,16 +182,37 @@ fn linear_index(workgroup: vec3<u32>, grid: vec3<u32>, local: u32) -> u32 {
     return (workgroup.y * grid.x + workgroup.x) * WORKGROUP_SIZE + local;
 }
 
-// Main pass: one vec4 per invocation, over the first len / 4 * 4 elements.
+// Index of the first vec4 of an invocation of the f32 forward main pass. A workgroup
+// covers WORKGROUP_SIZE * VEC4_PER_INVOCATION consecutive vec4s; its invocation `local`
+// takes vec4s local, local + WORKGROUP_SIZE, ..., so that each round of loads of a
+// workgroup reads one contiguous block.
+fn first_vec4(workgroup: vec3<u32>, grid: vec3<u32>, local: u32) -> u32 {
+    return (workgroup.y * grid.x + workgroup.x) * WORKGROUP_SIZE * VEC4_PER_INVOCATION + local;
+}
+
+// Main pass: VEC4_PER_INVOCATION vec4s per invocation, over the first len / 4 * 4
+// elements. All loads are issued before any arithmetic, so that several are in flight
+// per invocation.
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn sigmoid_main(
     @builtin(workgroup_id) workgroup: vec3<u32>,
     @builtin(num_workgroups) grid: vec3<u32>,
     @builtin(local_invocation_index) local: u32,
 ) {
-    let index = linear_index(workgroup, grid, local);
-    if index < arrayLength(&input_vec4) {
-        output_vec4[index] = sigmoid4(input_vec4[index]);
+    let first = first_vec4(workgroup, grid, local);
+    let len = arrayLength(&input_vec4);
+    var x: array<vec4<f32>, MAX_VEC4_PER_INVOCATION>;
+    for (var k = 0u; k < VEC4_PER_INVOCATION; k++) {
+        let index = first + k * WORKGROUP_SIZE;
+        if index < len {
+            x[k] = input_vec4[index];
+        }
+    }
+    for (var k = 0u; k < VEC4_PER_INVOCATION; k++) {
+        let index = first + k * WORKGROUP_SIZE;
+        if index < len {
+            output_vec4[index] = sigmoid4(x[k]);
+        }
     }
 }
 
@@ -196,9 +223,20 @@ fn sigmoid_main_in_place(
     @builtin(num_workgroups) grid: vec3<u32>,
     @builtin(local_invocation_index) local: u32,
 ) {
-    let index = linear_index(workgroup, grid, local);
-    if index < arrayLength(&output_vec4) {
-        output_vec4[index] = sigmoid4(output_vec4[index]);
+    let first = first_vec4(workgroup, grid, local);
+    let len = arrayLength(&output_vec4);
+    var x: array<vec4<f32>, MAX_VEC4_PER_INVOCATION>;
+    for (var k = 0u; k < VEC4_PER_INVOCATION; k++) {
+        let index = first + k * WORKGROUP_SIZE;
+        if index < len {
+            x[k] = output_vec4[index];
+        }
+    }
+    for (var k = 0u; k < VEC4_PER_INVOCATION; k++) {
+        let index = first + k * WORKGROUP_SIZE;
+        if index < len {
+            output_vec4[index] = sigmoid4(x[k]);
+        }
     }
 }
 

@@ -15,10 +15,78 @@ use crate::Error;
 
 /// WGSL source of the kernels.
 pub const SIGMOID_WGSL: &str = include_str!("../shaders/sigmoid.wgsl");
-/// Invocations per workgroup; `WORKGROUP_SIZE` in the shader.
+/// The default invocations per workgroup; `WORKGROUP_SIZE` in the shader.
 pub const WORKGROUP_SIZE: u32 = 256;
-/// Elements handled by one invocation of the `f32` main pass (one `vec4<f32>`).
+/// Elements of one `vec4<f32>`, the unit of the `f32` main pass.
 pub const ELEMENTS_PER_INVOCATION: u32 = 4;
+/// Most `vec4`s one invocation of the `f32` main pass takes (`MAX_VEC4_PER_INVOCATION`
+/// in the shader).
+pub const MAX_VEC4_PER_INVOCATION: u32 = 4;
+
+/// How the main passes are dispatched: the shader's pipeline-overridable
+/// `WORKGROUP_SIZE` (every main pass) and `VEC4_PER_INVOCATION` (the `f32` forward
+/// pass, which loads all its `vec4`s before computing any). Results are the same bits
+/// at every shape; only speed differs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DispatchShape {
+    /// Invocations per workgroup (clamped to the device's limits).
+    pub workgroup_size: u32,
+    /// `vec4`s per invocation of the `f32` forward pass, 1 to
+    /// [`MAX_VEC4_PER_INVOCATION`].
+    pub vec4_per_invocation: u32,
+}
+
+impl Default for DispatchShape {
+    fn default() -> DispatchShape {
+        DispatchShape {
+            workgroup_size: WORKGROUP_SIZE,
+            vec4_per_invocation: 1,
+        }
+    }
+}
+
+impl DispatchShape {
+    /// The shape for an adapter, from measurements (BENCHMARKS.md, "Issue #19", 64 Mi
+    /// elements, two rounds): on CPU adapters 2 `vec4`s per invocation under Vulkan
+    /// (lavapipe: kernel 65 ms against 79 ms at 1, 87 ms at 4) and 4 under GL
+    /// (llvmpipe: 63 ms against 84 ms at 1, 68 ms at 2); elsewhere the default, one
+    /// `vec4` in workgroups of 256, until a GPU measures otherwise.
+    #[must_use]
+    pub fn preferred(info: &wgpu::AdapterInfo) -> DispatchShape {
+        let vec4_per_invocation = match (info.device_type, info.backend) {
+            (wgpu::DeviceType::Cpu, wgpu::Backend::Vulkan) => 2,
+            (wgpu::DeviceType::Cpu, wgpu::Backend::Gl) => 4,
+            _ => 1,
+        };
+        DispatchShape {
+            vec4_per_invocation,
+            ..DispatchShape::default()
+        }
+    }
+
+    /// This shape within the device's limits: a workgroup size from 1 to the largest
+    /// the device runs, 1 to [`MAX_VEC4_PER_INVOCATION`] `vec4`s per invocation.
+    #[must_use]
+    pub fn clamped(self, limits: &wgpu::Limits) -> DispatchShape {
+        let largest = limits
+            .max_compute_invocations_per_workgroup
+            .min(limits.max_compute_workgroup_size_x)
+            .max(1);
+        DispatchShape {
+            workgroup_size: self.workgroup_size.clamp(1, largest),
+            vec4_per_invocation: self.vec4_per_invocation.clamp(1, MAX_VEC4_PER_INVOCATION),
+        }
+    }
+
+    /// The pipeline constants that set this shape.
+    #[must_use]
+    pub fn constants(self) -> [(&'static str, f64); 2] {
+        [
+            ("WORKGROUP_SIZE", f64::from(self.workgroup_size)),
+            ("VEC4_PER_INVOCATION", f64::from(self.vec4_per_invocation)),
+        ]
+    }
+}
 
 /// The operations the kernels perform.
 #[doc(hidden)]
@@ -101,6 +169,8 @@ struct Kernel {
 #[derive(Debug)]
 pub(crate) struct Kernels {
     kernels: HashMap<(Op, Format), Kernel>,
+    /// The shape the pipelines were built for.
+    shape: DispatchShape,
     /// The shader's `Params` uniform; its only field is the zero behind `opaque()`.
     params: wgpu::Buffer,
     /// The device's `min_storage_buffer_offset_alignment`, bytes.
@@ -119,8 +189,8 @@ const FORMATS: [Format; 3] = [Format::F32, Format::F16, Format::Bf16];
 /// over whole 16-byte groups (if any) and the tail (if any).
 #[derive(Clone, Debug)]
 pub(crate) struct Bindings {
-    /// Pipeline, bind group and invocations (one per 16 bytes).
-    main: Option<(wgpu::ComputePipeline, wgpu::BindGroup, u64)>,
+    /// Pipeline, bind group, invocations and workgroup size.
+    main: Option<(wgpu::ComputePipeline, wgpu::BindGroup, u64, u32)>,
     /// Pipeline, bind group and dispatch width (the 16-bit tail's element count).
     tail: Option<(wgpu::ComputePipeline, wgpu::BindGroup, u32)>,
 }
@@ -133,8 +203,8 @@ impl Bindings {
 
     /// Records the dispatches into an open compute pass: the main pass, then the tail.
     pub(crate) fn dispatch(&self, compute: &mut wgpu::ComputePass<'_>, max_per_dimension: u32) {
-        if let Some((pipeline, group, invocations)) = &self.main {
-            let (x, y) = grid_for_invocations(*invocations, max_per_dimension);
+        if let Some((pipeline, group, invocations, workgroup_size)) = &self.main {
+            let (x, y) = grid_for_invocations(*invocations, *workgroup_size, max_per_dimension);
             compute.set_pipeline(pipeline);
             compute.set_bind_group(0, group, &[]);
             compute.dispatch_workgroups(x, y, 1);
@@ -150,7 +220,7 @@ impl Bindings {
 impl Kernels {
     /// Compiles every pipeline of the table on `device`. Call inside error scopes: a
     /// driver's failure to compile surfaces there.
-    pub(crate) fn new(device: &wgpu::Device) -> Result<Kernels, Error> {
+    pub(crate) fn new(device: &wgpu::Device, shape: DispatchShape) -> Result<Kernels, Error> {
         let reflected = reflect(SIGMOID_WGSL)?;
         let params = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
             label: Some("wgpu-sigmoid.params"),
@@ -169,11 +239,12 @@ impl Kernels {
                 } else {
                     name.to_string()
                 };
-                let constants: &[(&str, f64)] = match format {
-                    Format::F32 => &[],
-                    Format::F16 => &[("BF16", 0.0)],
-                    Format::Bf16 => &[("BF16", 1.0)],
-                };
+                let mut constants = shape.constants().to_vec();
+                match format {
+                    Format::F32 => {}
+                    Format::F16 => constants.push(("BF16", 0.0)),
+                    Format::Bf16 => constants.push(("BF16", 1.0)),
+                }
                 let stage = |part: &str| {
                     let entry_point = format!("{family}_{part}");
                     let bindings = reflected.get(&entry_point).cloned().ok_or_else(|| {
@@ -184,7 +255,7 @@ impl Kernels {
                         &module,
                         &entry_point,
                         &format!("{format:?}"),
-                        constants,
+                        &constants,
                         bindings,
                     ))
                 };
@@ -203,6 +274,7 @@ impl Kernels {
         }
         Ok(Kernels {
             kernels,
+            shape,
             params,
             offset_alignment: u64::from(device.limits().min_storage_buffer_offset_alignment)
                 .max(16),
@@ -270,7 +342,18 @@ impl Kernels {
                 .map(|&(role, buffer, offset)| (role, buffer, offset, whole))
                 .collect();
             let group = self.group(device, main_stage, &entries)?;
-            Some((main_stage.pipeline.clone(), group, main_invocations))
+            // Only the f32 forward pass takes several vec4s per invocation.
+            let per_invocation = if (op, format) == (Op::Forward, Format::F32) {
+                u64::from(self.shape.vec4_per_invocation)
+            } else {
+                1
+            };
+            Some((
+                main_stage.pipeline.clone(),
+                group,
+                main_invocations.div_ceil(per_invocation),
+                self.shape.workgroup_size,
+            ))
         } else {
             None
         };
@@ -417,8 +500,9 @@ pub(crate) fn begin_pass(encoder: &mut wgpu::CommandEncoder) -> wgpu::ComputePas
     })
 }
 
-/// Workgroup grid `(x, y)` of the main pass over `len` `f32` elements: one invocation
-/// per whole `vec4` (the tail has its own dispatch), folded into two dimensions so
+/// Workgroup grid `(x, y)` of the `f32` forward main pass over `len` elements at
+/// `shape`: `shape.vec4_per_invocation` whole `vec4`s per invocation (the tail has its
+/// own dispatch), folded into two dimensions so
 /// that neither exceeds `max_per_dimension`. The shader linearises it as
 /// `y * grid_x + x`, and its bounds guard skips the overshoot of the last row.
 ///
@@ -426,13 +510,24 @@ pub(crate) fn begin_pass(encoder: &mut wgpu::CommandEncoder) -> wgpu::ComputePas
 /// workgroups, so at most `y − 1` of them are empty. (Full rows of `max` would launch
 /// up to `max − 1` empty ones: 65 534 of 131 070 at 64 Mi elements.)
 #[must_use]
-pub fn grid(len: u64, max_per_dimension: u32) -> (u32, u32) {
-    grid_for_invocations(len / u64::from(ELEMENTS_PER_INVOCATION), max_per_dimension)
+pub fn grid(len: u64, shape: DispatchShape, max_per_dimension: u32) -> (u32, u32) {
+    let vec4s = len / u64::from(ELEMENTS_PER_INVOCATION);
+    grid_for_invocations(
+        vec4s.div_ceil(u64::from(shape.vec4_per_invocation.max(1))),
+        shape.workgroup_size,
+        max_per_dimension,
+    )
 }
 
 /// The workgroup grid for `invocations` main-pass invocations (see [`grid`]).
-fn grid_for_invocations(invocations: u64, max_per_dimension: u32) -> (u32, u32) {
-    let workgroups = invocations.div_ceil(u64::from(WORKGROUP_SIZE)).max(1);
+fn grid_for_invocations(
+    invocations: u64,
+    workgroup_size: u32,
+    max_per_dimension: u32,
+) -> (u32, u32) {
+    let workgroups = invocations
+        .div_ceil(u64::from(workgroup_size.max(1)))
+        .max(1);
     let max = u64::from(max_per_dimension.max(1));
     let y = workgroups.div_ceil(max);
     let x = workgroups.div_ceil(y);
@@ -450,10 +545,11 @@ mod tests {
 
     #[test]
     fn the_grid_fold_is_balanced() {
+        let shape = DispatchShape::default();
         let per_workgroup = u64::from(WORKGROUP_SIZE * ELEMENTS_PER_INVOCATION);
         for max in [1u32, 2, 3, 7, 255, 65_535] {
             for workgroups in (1u64..2_000).chain([65_535, 65_536, 131_071, 327_680, 1 << 22]) {
-                let (x, y) = grid(workgroups * per_workgroup, max);
+                let (x, y) = grid(workgroups * per_workgroup, shape, max);
                 let (x, y) = (u64::from(x), u64::from(y));
                 assert!(
                     x <= u64::from(max) && x * y >= workgroups,
@@ -467,8 +563,24 @@ mod tests {
         }
         // 64 Mi elements: 65 536 workgroups in 2 rows of 32 768, none empty (was
         // 65 535 x 2 with 65 534 empty); 256 Mi: 5 rows of 52 429 (was 65 535 x 5).
-        assert_eq!(grid(64 << 20, 65_535), (32_768, 2));
-        assert_eq!(grid(256 << 20, 65_535), (52_429, 5));
+        assert_eq!(grid(64 << 20, shape, 65_535), (32_768, 2));
+        assert_eq!(grid(256 << 20, shape, 65_535), (52_429, 5));
+        // Other shapes cover at least every vec4, with the same balance.
+        for (workgroup_size, vec4_per_invocation) in [(64, 1), (256, 2), (128, 4), (7, 3)] {
+            let shape = DispatchShape {
+                workgroup_size,
+                vec4_per_invocation,
+            };
+            for len in [4u64, 1000, 1 << 20, 64 << 20] {
+                let (x, y) = grid(len, shape, 65_535);
+                let covered = u64::from(x)
+                    * u64::from(y)
+                    * u64::from(workgroup_size)
+                    * u64::from(vec4_per_invocation)
+                    * 4;
+                assert!(covered >= len / 4 * 4, "{shape:?} {len}");
+            }
+        }
     }
 
     #[test]

@@ -53,6 +53,7 @@ pub use element::Element;
 pub use error::{Error, MapError};
 /// The `half` crate, whose `f16` and `bf16` the API takes.
 pub use half;
+pub use kernel::DispatchShape;
 pub use sigmoid::{Options, Sigmoid, SigmoidBuilder, Stats};
 pub use tensor::{GpuTensor, TENSOR_USAGES};
 pub use transfer::TransferPath;

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use crate::adapter::{self, AdapterOptions};
-use crate::kernel::{self, Bindings, Format, Kernels, Op};
+use crate::kernel::{self, Bindings, DispatchShape, Format, Kernels, Op};
 use crate::scopes;
 use crate::tensor::Owner;
 use crate::transfer::{self, Slot, TransferPath, Waiting};
@@ -40,6 +40,9 @@ pub struct Options {
     /// How long to wait for the GPU to finish one piece before returning
     /// [`Error::Timeout`].
     pub timeout: Duration,
+    /// Workgroup size and `vec4`s per invocation of the kernels; `None` picks
+    /// [`DispatchShape::preferred`] for the adapter. Clamped to the device.
+    pub dispatch_shape: Option<DispatchShape>,
 }
 
 impl Default for Options {
@@ -50,6 +53,7 @@ impl Default for Options {
             transfer: None,
             max_workgroups_per_dimension: u32::MAX,
             timeout: Duration::from_secs(120),
+            dispatch_shape: None,
         }
     }
 }
@@ -148,6 +152,12 @@ impl SigmoidBuilder {
     /// [`Options::max_workgroups_per_dimension`].
     pub fn max_workgroups_per_dimension(mut self, workgroups: u32) -> SigmoidBuilder {
         self.options.max_workgroups_per_dimension = workgroups;
+        self
+    }
+
+    /// [`Options::dispatch_shape`].
+    pub fn dispatch_shape(mut self, shape: DispatchShape) -> SigmoidBuilder {
+        self.options.dispatch_shape = Some(shape);
         self
     }
 
@@ -321,13 +331,18 @@ impl Sigmoid {
         options: Options,
         lost: Arc<Mutex<Option<String>>>,
     ) -> Result<Sigmoid, Error> {
-        let kernels = scopes::scoped(&device, || Kernels::new(&device))?;
         let limits = device.limits();
+        let shape = options
+            .dispatch_shape
+            .unwrap_or_else(|| DispatchShape::preferred(&info))
+            .clamped(&limits);
+        let kernels = scopes::scoped(&device, || Kernels::new(&device, shape))?;
         let max_workgroups_per_dimension = options
             .max_workgroups_per_dimension
             .min(limits.max_compute_workgroups_per_dimension)
             .max(1);
-        let dispatch_elements = dispatch_elements(&limits, max_workgroups_per_dimension);
+        let dispatch_elements =
+            dispatch_elements(&limits, max_workgroups_per_dimension, shape.workgroup_size);
         let transfer = match options.transfer {
             None => TransferPath::preferred(info.device_type, device.features()),
             Some(path) if path.is_supported(device.features()) => path,
@@ -348,6 +363,7 @@ impl Sigmoid {
             transfer: Some(transfer),
             max_workgroups_per_dimension,
             timeout: options.timeout,
+            dispatch_shape: Some(shape),
         };
         Ok(Sigmoid {
             device,
@@ -810,16 +826,14 @@ struct Ring {
 
 /// Most elements one dispatch covers: what one storage binding and one buffer hold and
 /// what the workgroup grid covers, aligned as [`align_down`] says.
-fn dispatch_elements(limits: &wgpu::Limits, max_workgroups: u32) -> u64 {
+fn dispatch_elements(limits: &wgpu::Limits, max_workgroups: u32, workgroup_size: u32) -> u64 {
     let binding_elements = limits
         .max_storage_buffer_binding_size
         .min(limits.max_buffer_size)
         / 4;
     let grid = u64::from(max_workgroups);
-    let grid_elements = grid
-        * grid
-        * u64::from(kernel::WORKGROUP_SIZE)
-        * u64::from(kernel::ELEMENTS_PER_INVOCATION);
+    let grid_elements =
+        grid * grid * u64::from(workgroup_size) * u64::from(kernel::ELEMENTS_PER_INVOCATION);
     align_down(binding_elements.min(grid_elements), limits)
 }
 

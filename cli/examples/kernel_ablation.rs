@@ -508,7 +508,8 @@ fn main() {
         })
         .collect();
 
-    let (x_groups, y_groups) = wgpu_sigmoid::kernel::grid(n, 65_535);
+    let (x_groups, y_groups) =
+        wgpu_sigmoid::kernel::grid(n, wgpu_sigmoid::DispatchShape::default(), 65_535);
     let run = |kernel: &Kernel| {
         let mut encoder = device.create_command_encoder(&Default::default());
         {

@@ -396,6 +396,10 @@ pub struct Report {
     pub chunk_elements: u64,
     /// Pieces in flight at once.
     pub pieces_in_flight: usize,
+    /// Invocations per workgroup of the kernels.
+    pub workgroup_size: u32,
+    /// `vec4`s per invocation of the `f32` kernel and the copy kernel.
+    pub vec4_per_invocation: u32,
     /// Elements per run.
     pub elements: u64,
     /// Runs of each measurement.
@@ -427,8 +431,12 @@ impl std::fmt::Display for Report {
         )?;
         writeln!(
             f,
-            "transfer path: {}, pieces of {} elements, {} in flight",
-            self.transfer_path, self.chunk_elements, self.pieces_in_flight
+            "transfer path: {}, pieces of {} elements, {} in flight; dispatch: workgroups of {}, {} vec4 per invocation (f32 kernel and copy kernel)",
+            self.transfer_path,
+            self.chunk_elements,
+            self.pieces_in_flight,
+            self.workgroup_size,
+            self.vec4_per_invocation
         )?;
         writeln!(
             f,
@@ -485,6 +493,7 @@ pub fn run_with_progress(
     let copy = medians[1];
     let kernel = medians[0];
     let info = sigmoid.adapter_info();
+    let shape = sigmoid.options().dispatch_shape.unwrap_or_default();
     Ok(Report {
         adapter: info.name.clone(),
         backend: format!("{:?}", info.backend),
@@ -496,6 +505,8 @@ pub fn run_with_progress(
             .map_or_else(String::new, |path| path.to_string()),
         chunk_elements: sigmoid.options().max_chunk_elements,
         pieces_in_flight: sigmoid.options().pieces_in_flight,
+        workgroup_size: shape.workgroup_size,
+        vec4_per_invocation: shape.vec4_per_invocation,
         elements,
         iterations,
         rows: Measurement::ALL

@@ -1,25 +1,27 @@
-//! The copy-only kernel, `y = x`, with the sigmoid kernel's workgroup size, grid fold
+//! The copy-only kernel, `y = x`, with the sigmoid kernel's dispatch shape, grid fold
 //! and split into dispatches: the benchmark's ceiling for an elementwise pass. It lives
 //! here, not in the library, so that opening a device compiles no benchmark pipelines.
 
 use std::num::NonZeroU64;
 
-use wgpu_sigmoid::{Sigmoid, kernel};
+use wgpu_sigmoid::{DispatchShape, Sigmoid, kernel};
 
 /// WGSL source of the copy-only kernel.
 pub const COPY_WGSL: &str = include_str!("../shaders/copy.wgsl");
 
-/// The copy pipeline on one device.
+/// The copy pipeline on one device, at one dispatch shape.
 #[derive(Debug)]
 pub struct CopyKernel {
     pipeline: wgpu::ComputePipeline,
+    shape: DispatchShape,
 }
 
 impl CopyKernel {
-    /// Compiles the kernel on `sigmoid`'s device.
+    /// Compiles the kernel on `sigmoid`'s device, at `sigmoid`'s dispatch shape.
     #[must_use]
     pub fn new(sigmoid: &Sigmoid) -> CopyKernel {
         let device = sigmoid.device();
+        let shape = sigmoid.options().dispatch_shape.unwrap_or_default();
         let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some("wgpu-sigmoid.copy"),
             source: wgpu::ShaderSource::Wgsl(COPY_WGSL.into()),
@@ -29,10 +31,13 @@ impl CopyKernel {
             layout: None,
             module: &module,
             entry_point: Some("copy_main"),
-            compilation_options: wgpu::PipelineCompilationOptions::default(),
+            compilation_options: wgpu::PipelineCompilationOptions {
+                constants: &shape.constants(),
+                ..Default::default()
+            },
             cache: None,
         });
-        CopyKernel { pipeline }
+        CopyKernel { pipeline, shape }
     }
 
     /// Records `output[..len] = input[..len]` (`f32`, whole `vec4`s: a tail of `len % 4` is not copied; both
@@ -74,7 +79,7 @@ impl CopyKernel {
                     },
                 ],
             });
-            groups.push((group, kernel::grid(n, max_per_dimension)));
+            groups.push((group, kernel::grid(n, self.shape, max_per_dimension)));
             first += n;
         }
         let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {

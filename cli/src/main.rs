@@ -93,6 +93,13 @@ enum Command {
         #[arg(long, default_value_t = Options::default().max_chunk_elements,
               value_parser = clap::value_parser!(u64).range(1..))]
         chunk_elements: u64,
+        /// Invocations per workgroup of the kernels and the copy kernel (default: the
+        /// adapter's preferred shape; clamped to the device).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+        workgroup_size: Option<u32>,
+        /// vec4s per invocation of the f32 kernel and the copy kernel, 1 to 4.
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=4))]
+        vec4_per_invocation: Option<u32>,
     },
 }
 
@@ -238,8 +245,17 @@ fn run(cli: Cli) -> Result<(), CliError> {
             transfer,
             pieces_in_flight,
             chunk_elements,
+            workgroup_size,
+            vec4_per_invocation,
         } => {
             let mut options = Options::default();
+            if workgroup_size.is_some() || vec4_per_invocation.is_some() {
+                let default = wgpu_sigmoid::DispatchShape::default();
+                options.dispatch_shape = Some(wgpu_sigmoid::DispatchShape {
+                    workgroup_size: workgroup_size.unwrap_or(default.workgroup_size),
+                    vec4_per_invocation: vec4_per_invocation.unwrap_or(default.vec4_per_invocation),
+                });
+            }
             options.transfer = transfer.map(|t| match t {
                 Transfer::Mapped => TransferPath::Mapped,
                 Transfer::Staged => TransferPath::Staged,

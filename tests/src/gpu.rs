@@ -73,11 +73,12 @@ fn two_dimensional_grid_and_chunking_with_small_limits() {
     };
     assert!(sigmoid.options().max_chunk_elements <= 5_000);
     assert_eq!(
-        wgpu_sigmoid::kernel::grid(sigmoid.options().max_chunk_elements, 3).0,
+        wgpu_sigmoid::kernel::grid(sigmoid.options().max_chunk_elements, Default::default(), 3).0,
         3
     );
     assert!(
-        wgpu_sigmoid::kernel::grid(sigmoid.options().max_chunk_elements, 3).1 > 1,
+        wgpu_sigmoid::kernel::grid(sigmoid.options().max_chunk_elements, Default::default(), 3).1
+            > 1,
         "grid must fold"
     );
     for (seed, len) in [4_999usize, 5_000, 5_001, 123_457].into_iter().enumerate() {
@@ -216,4 +217,91 @@ fn empty_input_never_touches_the_gpu_and_lost_device_is_an_error() {
         Err(Error::DeviceLost(_)) => {}
         other => panic!("expected DeviceLost, got {other:?}"),
     }
+}
+
+/// Every dispatch shape gives the default shape's bits: several vec4s per invocation
+/// (with partial last invocations), other workgroup sizes, the folded grid (3 workgroups
+/// per dimension) and the scalar tails, through the host calls and `encode`.
+#[test]
+fn every_dispatch_shape_gives_the_same_bits() {
+    let Some(reference) = gpu() else { return };
+    let shapes = [
+        (256, 2, u32::MAX),
+        (64, 4, u32::MAX),
+        (128, 3, 3),
+        (32, 1, 3),
+        (1, 4, 7),
+    ];
+    for (workgroup_size, vec4_per_invocation, max_workgroups) in shapes {
+        let shape = wgpu_sigmoid::DispatchShape {
+            workgroup_size,
+            vec4_per_invocation,
+        };
+        let sigmoid = Sigmoid::builder()
+            .dispatch_shape(shape)
+            .max_workgroups_per_dimension(max_workgroups)
+            .max_chunk_elements(200_000)
+            .build()
+            .unwrap();
+        assert_eq!(sigmoid.options().dispatch_shape, Some(shape));
+        let per_workgroup = (workgroup_size * vec4_per_invocation * 4) as usize;
+        for (seed, len) in [
+            1,
+            3,
+            4,
+            5,
+            per_workgroup - 1,
+            per_workgroup + 5,
+            4099,
+            123_457,
+            600_001,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let x = test_data(len, 700 + seed as u64);
+            let want = reference.forward(&x).unwrap();
+            check_all_apis(&sigmoid, len, 700 + seed as u64);
+            assert_eq!(
+                bits(&sigmoid.forward(&x).unwrap()),
+                bits(&want),
+                "{shape:?} len {len}"
+            );
+            let tensor = sigmoid.upload(&x).unwrap();
+            let y = sigmoid.zeros::<f32>(len as u64).unwrap();
+            sigmoid.forward_tensor(&tensor, &y).unwrap();
+            assert_eq!(
+                bits(&sigmoid.download(&y).unwrap()),
+                bits(&want),
+                "{shape:?} encode {len}"
+            );
+            sigmoid.forward_tensor_in_place(&tensor).unwrap();
+            assert_eq!(
+                bits(&sigmoid.download(&tensor).unwrap()),
+                bits(&want),
+                "{shape:?} in place {len}"
+            );
+        }
+    }
+    // Out-of-range shapes are clamped, not refused.
+    let clamped = Sigmoid::builder()
+        .dispatch_shape(wgpu_sigmoid::DispatchShape {
+            workgroup_size: 1 << 20,
+            vec4_per_invocation: 99,
+        })
+        .build()
+        .unwrap();
+    let shape = clamped.options().dispatch_shape.unwrap();
+    assert_eq!(
+        shape.vec4_per_invocation,
+        wgpu_sigmoid::kernel::MAX_VEC4_PER_INVOCATION
+    );
+    assert!(
+        shape.workgroup_size
+            <= clamped
+                .device()
+                .limits()
+                .max_compute_invocations_per_workgroup
+    );
+    check_all_apis(&clamped, 70_001, 9);
 }

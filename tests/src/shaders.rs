@@ -46,6 +46,24 @@ fn the_embedded_source_is_the_shader_file_and_its_workgroup_size_the_hosts() {
     // tested in the library's unit tests and by every GPU test); the workgroup size of
     // the main passes is the one number the host's grid arithmetic shares with it.
     let module = naga::front::wgsl::parse_str(wgpu_sigmoid::kernel::SIGMOID_WGSL).unwrap();
+    let info = naga::valid::Validator::new(
+        naga::valid::ValidationFlags::all(),
+        naga::valid::Capabilities::empty(),
+    )
+    .validate(&module)
+    .unwrap();
+    // The overrides at their defaults, as a pipeline built without constants sees them.
+    let (module, _) = naga::back::pipeline_constants::process_overrides(
+        &module,
+        &info,
+        None,
+        &naga::back::PipelineConstants::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        wgpu_sigmoid::DispatchShape::default().workgroup_size,
+        wgpu_sigmoid::kernel::WORKGROUP_SIZE
+    );
     for entry_point in module
         .entry_points
         .iter()
