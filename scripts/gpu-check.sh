@@ -25,6 +25,16 @@ log=$out/gpu-check-$backend.log
     "$bin/wgpu-sigmoid" bench --elements $n --iterations $iterations --json > "$out/bench-$backend-$n.json"
     "$bin/wgpu-sigmoid" bench --elements $n --iterations $iterations
   done
+  # Dispatch shapes (issue #19): kernel and copy ceiling per (workgroup size, vec4s per
+  # invocation), to choose DispatchShape::preferred for this adapter type.
+  for n in $((16 << 20)) $((64 << 20)) $((256 << 20)); do
+    for shape in 256:1 256:2 256:4 128:2 512:1 512:2; do
+      echo "=== shape ${shape%:*} x ${shape#*:}, $n elements ==="
+      "$bin/wgpu-sigmoid" bench --elements $n --iterations 10 \
+        --workgroup-size "${shape%:*}" --vec4-per-invocation "${shape#*:}" |
+        grep -E 'dispatch|sigmoid kernel|copy-only|forward_into \('
+    done
+  done
   if python3 -c "import torch; assert torch.cuda.is_available()" 2>/dev/null; then
     echo "=== torch.sigmoid on CUDA ==="
     python3 "$(dirname "$0")/torch_sigmoid.py"
