@@ -41,8 +41,8 @@ log=$out/gpu-check-$backend.log
   fi
   if [ -x "$bin/kernel_ablation" ]; then
     echo "=== kernel variants against the copy kernel (8 Mi elements) ==="
-    ONLY='shipped|subnormal result only' "$bin/kernel_ablation"
-    INPUTS=bench ONLY='shipped|subnormal result only' "$bin/kernel_ablation"
+    ONLY='shipped|subnormal result only|one reciprocal' "$bin/kernel_ablation"
+    INPUTS=bench ONLY='shipped|subnormal result only|one reciprocal' "$bin/kernel_ablation"
   fi
   echo "=== verify, all 2^32 inputs ==="
   "$bin/wgpu-sigmoid" verify 2>/dev/null
