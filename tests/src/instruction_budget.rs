@@ -23,7 +23,8 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use naga::back::spv;
-use naga::valid::{Capabilities, ValidationFlags, Validator};
+
+use super::shaders::processed;
 
 /// Instructions per element of `sigmoid_main` that the test allows: what the shipped
 /// kernel costs at one `vec4` per invocation (70.25; `--nocapture` prints each opcode's
@@ -204,17 +205,7 @@ impl<'a> Module<'a> {
 fn the_f32_kernel_stays_within_its_instruction_budget() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("shaders/sigmoid.wgsl");
     let source = std::fs::read_to_string(path).unwrap();
-    let module = naga::front::wgsl::parse_str(&source).unwrap();
-    let info = Validator::new(ValidationFlags::all(), Capabilities::empty())
-        .validate(&module)
-        .unwrap();
-    let (module, info) = naga::back::pipeline_constants::process_overrides(
-        &module,
-        &info,
-        None,
-        &naga::back::PipelineConstants::default(),
-    )
-    .unwrap();
+    let (module, info) = processed(&source, &naga::back::PipelineConstants::default());
     let words = spv::write_vec(&module, &info, &spv::Options::default(), None).unwrap();
     let parsed = Module::parse(&words);
     let main = parsed.entry_points["sigmoid_main"];

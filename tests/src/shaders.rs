@@ -45,21 +45,11 @@ fn the_embedded_source_is_the_shader_file_and_its_workgroup_size_the_hosts() {
     // Entry points and bindings are read from the shader by the host (naga reflection,
     // tested in the library's unit tests and by every GPU test); the workgroup size of
     // the main passes is the one number the host's grid arithmetic shares with it.
-    let module = naga::front::wgsl::parse_str(wgpu_sigmoid::kernel::SIGMOID_WGSL).unwrap();
-    let info = naga::valid::Validator::new(
-        naga::valid::ValidationFlags::all(),
-        naga::valid::Capabilities::empty(),
-    )
-    .validate(&module)
-    .unwrap();
     // The overrides at their defaults, as a pipeline built without constants sees them.
-    let (module, _) = naga::back::pipeline_constants::process_overrides(
-        &module,
-        &info,
-        None,
+    let (module, _) = processed(
+        wgpu_sigmoid::kernel::SIGMOID_WGSL,
         &naga::back::PipelineConstants::default(),
-    )
-    .unwrap();
+    );
     assert_eq!(
         wgpu_sigmoid::DispatchShape::default().workgroup_size,
         wgpu_sigmoid::kernel::WORKGROUP_SIZE
@@ -76,4 +66,22 @@ fn the_embedded_source_is_the_shader_file_and_its_workgroup_size_the_hosts() {
             entry_point.name
         );
     }
+}
+
+/// `source` parsed, validated, and with its pipeline-overridable constants set from
+/// `constants` (the defaults for the rest), as a pipeline compiles it.
+pub(crate) fn processed(
+    source: &str,
+    constants: &naga::back::PipelineConstants,
+) -> (naga::Module, naga::valid::ModuleInfo) {
+    let module = naga::front::wgsl::parse_str(source).unwrap();
+    let info = naga::valid::Validator::new(
+        naga::valid::ValidationFlags::all(),
+        naga::valid::Capabilities::empty(),
+    )
+    .validate(&module)
+    .unwrap();
+    let (module, info) =
+        naga::back::pipeline_constants::process_overrides(&module, &info, None, constants).unwrap();
+    (module.into_owned(), info.into_owned())
 }

@@ -7,7 +7,9 @@ use std::path::Path;
 use std::process::Command;
 
 use naga::back::{glsl, hlsl, msl, spv};
-use naga::valid::{Capabilities, ModuleInfo, ValidationFlags, Validator};
+
+use super::shaders::processed;
+use naga::valid::ModuleInfo;
 
 /// Every `.wgsl` file in `shaders/` and `cli/shaders/`, parsed, validated, and with its
 /// pipeline constants set as the host sets them: the defaults, and for the 16-bit
@@ -23,9 +25,6 @@ fn shaders() -> Vec<(String, naga::Module, ModuleInfo)> {
             }
             let source = std::fs::read_to_string(&path).unwrap();
             let module = naga::front::wgsl::parse_str(&source).unwrap();
-            let info = Validator::new(ValidationFlags::all(), Capabilities::empty())
-                .validate(&module)
-                .unwrap();
             let name = path.file_stem().unwrap().to_string_lossy().into_owned();
             let has_bf16 = module
                 .overrides
@@ -38,11 +37,8 @@ fn shaders() -> Vec<(String, naga::Module, ModuleInfo)> {
                 variants.push((format!("{name}-bf16"), constants));
             }
             for (variant, constants) in variants {
-                let (module, info) = naga::back::pipeline_constants::process_overrides(
-                    &module, &info, None, &constants,
-                )
-                .unwrap_or_else(|e| panic!("{variant}: {e}"));
-                shaders.push((variant, module.into_owned(), info.into_owned()));
+                let (module, info) = processed(&source, &constants);
+                shaders.push((variant, module, info));
             }
         }
     }
