@@ -376,10 +376,10 @@ def _backends_without_gl(backend: Optional[str]) -> str:
 
 def _forget_devices_after_fork() -> None:
     global _default, _default_lock, _forked_from_gl
-    _forked_from_gl = _forked_from_gl or any(
-        instance.adapter.backend == "gl" for instance in list(_live_instances)
-    )
-    _inherited.extend([_default, _shared_instances.copy(), list(_live_instances)])
+    # Every instance is in `_live_instances`, the default and the shared ones too.
+    inherited = list(_live_instances)
+    _forked_from_gl = _forked_from_gl or any(i.adapter.backend == "gl" for i in inherited)
+    _inherited.extend(inherited)
     _default = None
     _shared_instances.clear()
     _live_instances.clear()
