@@ -201,7 +201,7 @@ def _forward(device: Callable[[], Any], x: Any, out: Optional[np.ndarray]) -> np
     if order is None:
         # The kernels take contiguous memory: compute beside, then scatter.
         np.copyto(out, _forward(device, x, None))
-    elif np.may_share_memory(x, out):
+    elif _shares(x, out):
         if not _same_view(x, out):
             np.copyto(out, x)  # numpy copies overlapping memory safely
         device().forward(out, out)
