@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Runs the GPU checks and benchmarks with prebuilt binaries (for a machine without a Rust
-# toolchain): adapter info, the benchmark table at 1 Ki to 256 Mi elements (table and
-# JSON), torch.sigmoid on CUDA at the same sizes where PyTorch is installed, a full
-# `verify` over all 2^32 inputs, and the test suite, on the backend in $WGPU_BACKEND
-# (default vulkan).
+# toolchain), in one prepared run meant to fit in 5 minutes on a GPU: adapter info, the
+# benchmark table at 1 Ki to 256 Mi elements (table and JSON), the dispatch-shape sweep
+# (kernel, copy ceiling and forward_into per shape at 16/64/256 Mi), the arithmetic
+# variants against the copy kernel, torch.sigmoid, torch's copy_ and torch's host
+# round trip on CUDA at the same sizes where PyTorch is installed, a full `verify` over
+# all 2^32 inputs, and the test suite last, on the backend in $WGPU_BACKEND (default
+# vulkan). Each section prints the seconds it took.
 #   usage: scripts/gpu-check.sh DIR_WITH_BINARIES [OUT_DIR]
 # DIR must hold `wgpu-sigmoid`, `tests` (the library's test binary, the `tests-*` in
 # target/release/deps built from tests/tests.rs) and, optionally, `cli-tests` (the
@@ -16,39 +19,49 @@ out=${2:-.}
 backend=${WGPU_BACKEND:-vulkan}
 export WGPU_BACKEND=$backend WGPU_SIGMOID_REQUIRE_GPU=1
 log=$out/gpu-check-$backend.log
+section() {
+  echo "=== $* (at ${SECONDS} s) ==="
+}
 {
-  echo "=== info ($backend) ==="
+  section "info ($backend)"
   "$bin/wgpu-sigmoid" --backend "$backend" info
   for n in 1024 $((1 << 20)) $((16 << 20)) $((64 << 20)) $((256 << 20)); do
-    echo "=== bench $n elements ==="
+    section "bench $n elements"
     iterations=$(( n <= (1 << 20) ? 200 : 15 ))
-    "$bin/wgpu-sigmoid" bench --elements $n --iterations $iterations --json > "$out/bench-$backend-$n.json"
-    "$bin/wgpu-sigmoid" bench --elements $n --iterations $iterations
+    "$bin/wgpu-sigmoid" bench -q --elements $n --iterations $iterations --json > "$out/bench-$backend-$n.json"
+    "$bin/wgpu-sigmoid" bench -q --elements $n --iterations $iterations
   done
   # Dispatch shapes (issue #19): kernel and copy ceiling per (workgroup size, vec4s per
-  # invocation), to choose DispatchShape::preferred for this adapter type.
+  # invocation), and forward_into, to choose DispatchShape::preferred for this adapter
+  # type. Only those rows are timed, to keep the sweep short.
   for n in $((16 << 20)) $((64 << 20)) $((256 << 20)); do
     for shape in 256:1 256:2 256:4 128:2 512:1 512:2; do
-      echo "=== shape ${shape%:*} x ${shape#*:}, $n elements ==="
-      "$bin/wgpu-sigmoid" bench --elements $n --iterations 10 \
+      section "shape ${shape%:*} x ${shape#*:}, $n elements"
+      "$bin/wgpu-sigmoid" bench -q --elements $n --iterations 10 --rows forward-into \
         --workgroup-size "${shape%:*}" --vec4-per-invocation "${shape#*:}" |
         grep -E 'dispatch|sigmoid kernel|copy-only|forward_into \('
     done
   done
+  if [ -x "$bin/kernel_ablation" ]; then
+    # GPU timestamps around one pass over 64 Mi elements; each variant's accuracy is
+    # checked on the same inputs (spread over all bit patterns).
+    variants='shipped|prefix|subnormal result only|one reciprocal|five savings|without opaque|naive'
+    for v in 1 2; do
+      section "kernel variants against the copy kernel, 64 Mi elements, 256 x $v"
+      N=$((64 << 20)) ITERATIONS=15 WORKGROUP_SIZE=256 VEC4_PER_INVOCATION=$v \
+        ONLY="$variants" "$bin/kernel_ablation"
+    done
+  fi
   if python3 -c "import torch; assert torch.cuda.is_available()" 2>/dev/null; then
-    echo "=== torch.sigmoid on CUDA ==="
+    section "torch.sigmoid, copy_ and the host round trip on CUDA"
     python3 "$(dirname "$0")/torch_sigmoid.py"
   fi
-  if [ -x "$bin/kernel_ablation" ]; then
-    echo "=== kernel variants against the copy kernel (8 Mi elements) ==="
-    ONLY='shipped|subnormal result only|one reciprocal' "$bin/kernel_ablation"
-    INPUTS=bench ONLY='shipped|subnormal result only|one reciprocal' "$bin/kernel_ablation"
-  fi
-  echo "=== verify, all 2^32 inputs ==="
-  "$bin/wgpu-sigmoid" verify 2>/dev/null
-  echo "=== tests ==="
+  section "verify, all 2^32 inputs"
+  "$bin/wgpu-sigmoid" verify -q 2>/dev/null
+  section "tests"
   for tests in "$bin/tests" "$bin/cli-tests"; do
     [ -x "$tests" ] || continue
     "$tests" --test-threads 4 2>&1 | grep -E '^test |test result|panicked|GPU tests run'
   done
+  section "done"
 } 2>&1 | tee "$log"

@@ -5,9 +5,15 @@
    `wgpu-sigmoid verify`.
 2. Throughput of torch.sigmoid and of a plain device copy (y.copy_(x)) at several
    sizes: medians of CUDA-event timings.
+3. torch's host round trip at the same sizes, host clock (the counterpart of
+   wgpu-sigmoid's `forward` and `forward_into` rows): from a pageable host tensor,
+   `torch.sigmoid(x.to('cuda')).cpu()` (a new host tensor) and
+   `out.copy_(torch.sigmoid(x.to('cuda')))` (into a preallocated one).
 
 usage: python3 scripts/torch_sigmoid.py
 """
+import time
+
 import torch
 
 dev = "cuda"
@@ -67,3 +73,26 @@ for n in [1 << 10, 1 << 20, 1 << 24, 1 << 26, 1 << 28]:
     s = median_ms(lambda: torch.sigmoid(x, out=y))
     c = median_ms(lambda: y.copy_(x))
     print(f"| {n} | {s:.4f} ms | {c:.4f} ms | {8 * n / s / 1e6:.0f} | {8 * n / c / 1e6:.0f} |")
+
+
+def median_host_ms(fn, reps):
+    fn()
+    times = []
+    for _ in range(reps):
+        torch.cuda.synchronize()
+        start = time.perf_counter()
+        fn()
+        torch.cuda.synchronize()
+        times.append((time.perf_counter() - start) * 1e3)
+    times.sort()
+    return times[len(times) // 2]
+
+
+print("| elements | round trip, new host tensor | round trip into a host tensor | GB/s (into) |")
+for n in [1 << 10, 1 << 20, 1 << 24, 1 << 26, 1 << 28]:
+    host = torch.randn(n) * 20
+    out = torch.empty_like(host)
+    reps = 25 if n <= 1 << 24 else 7
+    new = median_host_ms(lambda: torch.sigmoid(host.to(dev)).cpu(), reps)
+    into = median_host_ms(lambda: out.copy_(torch.sigmoid(host.to(dev))), reps)
+    print(f"| {n} | {new:.4f} ms | {into:.4f} ms | {8 * n / into / 1e6:.1f} |")

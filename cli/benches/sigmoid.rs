@@ -22,7 +22,7 @@ const SIZES: [(u64, &str); 4] = [
 fn group(c: &mut Criterion, sigmoid: &Sigmoid, name: &str, measurements: &[Measurement]) {
     let mut group = c.benchmark_group(name);
     for (elements, label) in SIZES {
-        let mut harness = Harness::new(sigmoid, elements).expect("benchmark buffers");
+        let mut harness = Harness::new(sigmoid, elements, measurements).expect("benchmark buffers");
         group.throughput(Throughput::Elements(elements));
         if elements >= 16 << 20 {
             // Software adapters take a second per run at this size.

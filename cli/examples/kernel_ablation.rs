@@ -11,8 +11,15 @@
 //! for this experiment only; a pattern that no longer occurs in the shader panics, so
 //! the harness cannot silently measure the wrong thing after the shader changes.
 //!
-//! Timing is the host clock around submit + wait of one dispatch over `N` elements
-//! (default 8 Mi, within one binding on every adapter), the median of `ITERATIONS`
+//! Every kernel, the copy included, runs at one dispatch shape: the library's
+//! `DispatchShape::preferred` for the adapter, or `WORKGROUP_SIZE` and
+//! `VEC4_PER_INVOCATION` from the environment (an `EXTRA` file that declares neither
+//! override runs at its own).
+//!
+//! Timing is the pass's GPU timestamps where the adapter has `TIMESTAMP_QUERY` (else
+//! the host clock around submit + wait) of one dispatch over `N` elements
+//! (default 8 Mi, within one binding on every adapter; a larger `N` is capped at the
+//! device's binding limit), the median of `ITERATIONS`
 //! (default 41) rounds in which every kernel runs once, in turn. The inputs are `N`
 //! values spread evenly over all 2³² bit patterns, or with `INPUTS=bench` the data of
 //! `wgpu-sigmoid bench` (-100 to 100 in steps of 0.05): the kernel's speed on a CPU
@@ -203,21 +210,23 @@ const VARIANTS: &[Variant] = &[
     // PER_COMPONENT_VARIANTS): each component of the vec4 loaded on its own.
     (
         "prefix: the copy with scalar loads per component",
-        &[(
-            "output_vec4[index] = sigmoid4(input_vec4[index]);",
-            "let base = index * 4u;
-        let y0 = input_scalar[base];
-        let y1 = input_scalar[base + 1u];
-        let y2 = input_scalar[base + 2u];
-        let y3 = input_scalar[base + 3u];
-        output_vec4[index] = vec4<f32>(y0, y1, y2, y3);",
-        )],
+        &[
+            (
+                "x[k] = input_vec4[index];",
+                "let base = index * 4u;
+            x[k] = vec4<f32>(input_scalar[base], input_scalar[base + 1u], input_scalar[base + 2u], input_scalar[base + 3u]);",
+            ),
+            (
+                "output_vec4[index] = sigmoid4(x[k]);",
+                "output_vec4[index] = x[k];",
+            ),
+        ],
     ),
     (
         "the kernel twice (sigmoid of 4 sigmoid(x) - 2)",
         &[(
-            "        output_vec4[index] = sigmoid4(input_vec4[index]);",
-            "        output_vec4[index] = sigmoid4(sigmoid4(input_vec4[index]) * 4.0 - 2.0);",
+            "output_vec4[index] = sigmoid4(x[k]);",
+            "output_vec4[index] = sigmoid4(sigmoid4(x[k]) * 4.0 - 2.0);",
         )],
     ),
     (
@@ -254,8 +263,8 @@ const PER_COMPONENT_VARIANTS: &[Variant] = &[
     (
         "components one after another (each waits for the previous result)",
         &[(
-            "output_vec4[index] = sigmoid4(input_vec4[index]);",
-            "output_vec4[index] = sigmoid_components_in_sequence(input_vec4[index]);",
+            "output_vec4[index] = sigmoid4(x[k]);",
+            "output_vec4[index] = sigmoid_components_in_sequence(x[k]);",
         )],
     ),
     // Each component through a scalar copy of the algorithm, in sequence (register
@@ -263,8 +272,8 @@ const PER_COMPONENT_VARIANTS: &[Variant] = &[
     (
         "one component at a time",
         &[(
-            "output_vec4[index] = sigmoid4(input_vec4[index]);",
-            "output_vec4[index] = sigmoid_components(input_vec4[index]);",
+            "output_vec4[index] = sigmoid4(x[k]);",
+            "output_vec4[index] = sigmoid_components(x[k]);",
         )],
     ),
     // The JIT code loads a vec4 as four per-lane loops; this variant loads each
@@ -272,15 +281,18 @@ const PER_COMPONENT_VARIANTS: &[Variant] = &[
     // copy with the same loads is in VARIANTS).
     (
         "scalar loads, each before its component's arithmetic",
-        &[(
-            "output_vec4[index] = sigmoid4(input_vec4[index]);",
-            "let base = index * 4u;
-        let y0 = sigmoid1(input_scalar[base]);
-        let y1 = sigmoid1(input_scalar[base + 1u]);
-        let y2 = sigmoid1(input_scalar[base + 2u]);
-        let y3 = sigmoid1(input_scalar[base + 3u]);
-        output_vec4[index] = vec4<f32>(y0, y1, y2, y3);",
-        )],
+        &[
+            ("x[k] = input_vec4[index];", "x[k] = vec4<f32>(0.0);"),
+            (
+                "output_vec4[index] = sigmoid4(x[k]);",
+                "let base = index * 4u;
+            let y0 = sigmoid1(input_scalar[base]);
+            let y1 = sigmoid1(input_scalar[base + 1u]);
+            let y2 = sigmoid1(input_scalar[base + 2u]);
+            let y3 = sigmoid1(input_scalar[base + 3u]);
+            output_vec4[index] = vec4<f32>(y0, y1, y2, y3);",
+            ),
+        ],
     ),
 ];
 
@@ -344,22 +356,42 @@ struct Kernel {
 }
 
 fn main() {
-    let n = env_or("N", 8 << 20);
+    let asked = env_or("N", 8 << 20);
     let iterations = usize::try_from(env_or("ITERATIONS", 41)).expect("fits");
     let instance =
         wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
     let adapter = pollster::block_on(instance.request_adapter(&Default::default())).unwrap();
     let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
         label: Some("kernel ablation"),
-        required_features: wgpu::Features::empty(),
+        required_features: adapter.features() & wgpu::Features::TIMESTAMP_QUERY,
         required_limits: adapter.limits(),
         ..Default::default()
     }))
     .unwrap();
+    // One binding holds the whole input: N is capped at the device's binding limit
+    // (lavapipe's 128 MiB holds 32 Mi elements), in whole vec4s.
+    let binding_elements = device.limits().max_storage_buffer_binding_size / 16 * 4;
+    let n = asked.min(binding_elements);
+    if n < asked {
+        println!("N = {asked} exceeds one binding of this device: {n} elements instead");
+    }
+    let preferred = wgpu_sigmoid::DispatchShape::preferred(&adapter.get_info());
+    let shape = wgpu_sigmoid::DispatchShape {
+        workgroup_size: u32::try_from(env_or("WORKGROUP_SIZE", preferred.workgroup_size.into()))
+            .expect("fits"),
+        vec4_per_invocation: u32::try_from(env_or(
+            "VEC4_PER_INVOCATION",
+            preferred.vec4_per_invocation.into(),
+        ))
+        .expect("fits"),
+    }
+    .clamped(&device.limits());
     println!(
-        "{} ({:?}), {n} elements, median of {iterations} interleaved rounds",
+        "{} ({:?}), {n} elements, median of {iterations} interleaved rounds, workgroups of {}, {} vec4 per invocation",
         adapter.get_info().name,
-        adapter.get_info().backend
+        adapter.get_info().backend,
+        shape.workgroup_size,
+        shape.vec4_per_invocation
     );
     let bench_inputs = std::env::var("INPUTS").is_ok_and(|v| v == "bench");
     println!(
@@ -485,9 +517,11 @@ fn main() {
             },
         ],
     });
+    let constants = shape.constants();
     let mut kernels: Vec<Kernel> = sources
         .into_iter()
         .map(|(name, source, entry_point)| {
+            let declares_shape = source.contains("override VEC4_PER_INVOCATION");
             let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
                 label: Some(&name),
                 source: wgpu::ShaderSource::Wgsl(source.into()),
@@ -497,7 +531,10 @@ fn main() {
                 layout: Some(&layout),
                 module: &module,
                 entry_point: Some(entry_point),
-                compilation_options: Default::default(),
+                compilation_options: wgpu::PipelineCompilationOptions {
+                    constants: if declares_shape { &constants } else { &[] },
+                    ..Default::default()
+                },
                 cache: None,
             });
             Kernel {
@@ -508,20 +545,79 @@ fn main() {
         })
         .collect();
 
-    let (x_groups, y_groups) =
-        wgpu_sigmoid::kernel::grid(n, wgpu_sigmoid::DispatchShape::default(), 65_535);
+    let (x_groups, y_groups) = wgpu_sigmoid::kernel::grid(
+        n,
+        shape,
+        device.limits().max_compute_workgroups_per_dimension,
+    );
+    // Two timestamps around the pass, resolved and read back after it.
+    let timestamps = device
+        .features()
+        .contains(wgpu::Features::TIMESTAMP_QUERY)
+        .then(|| {
+            let set = device.create_query_set(&wgpu::QuerySetDescriptor {
+                label: Some("ablation timestamps"),
+                ty: wgpu::QueryType::Timestamp,
+                count: 2,
+            });
+            let resolved = device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("ablation timestamps resolved"),
+                size: 16,
+                usage: U::QUERY_RESOLVE | U::COPY_SRC,
+                mapped_at_creation: false,
+            });
+            let readback = device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("ablation timestamps readback"),
+                size: 16,
+                usage: U::MAP_READ | U::COPY_DST,
+                mapped_at_creation: false,
+            });
+            (set, resolved, readback)
+        });
+    println!(
+        "timing: {}",
+        if timestamps.is_some() {
+            "GPU timestamps around the pass"
+        } else {
+            "host clock around submit + wait"
+        }
+    );
     let run = |kernel: &Kernel| {
         let mut encoder = device.create_command_encoder(&Default::default());
         {
-            let mut pass = encoder.begin_compute_pass(&Default::default());
+            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                label: Some(&kernel.name),
+                timestamp_writes: timestamps.as_ref().map(|(set, _, _)| {
+                    wgpu::ComputePassTimestampWrites {
+                        query_set: set,
+                        beginning_of_pass_write_index: Some(0),
+                        end_of_pass_write_index: Some(1),
+                    }
+                }),
+            });
             pass.set_pipeline(&kernel.pipeline);
             pass.set_bind_group(0, &bind_group, &[]);
             pass.dispatch_workgroups(x_groups, y_groups, 1);
         }
+        if let Some((set, resolved, readback)) = &timestamps {
+            encoder.resolve_query_set(set, 0..2, resolved, 0);
+            encoder.copy_buffer_to_buffer(resolved, 0, readback, 0, 16);
+        }
         let start = Instant::now();
         queue.submit([encoder.finish()]);
         device.poll(wgpu::PollType::wait_indefinitely()).unwrap();
-        start.elapsed().as_secs_f64() * 1e3
+        let host_ms = start.elapsed().as_secs_f64() * 1e3;
+        let Some((_, _, readback)) = &timestamps else {
+            return host_ms;
+        };
+        readback.map_async(wgpu::MapMode::Read, .., |_| {});
+        device.poll(wgpu::PollType::wait_indefinitely()).unwrap();
+        let ticks: [u64; 2] = {
+            let view = readback.get_mapped_range(..).unwrap();
+            bytemuck::pod_read_unaligned(&view[..16])
+        };
+        readback.unmap();
+        ticks[1].saturating_sub(ticks[0]) as f64 * f64::from(queue.get_timestamp_period()) * 1e-6
     };
     // One warm-up round (first dispatches compile and fault in pages).
     for kernel in &kernels {

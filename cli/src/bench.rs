@@ -14,7 +14,7 @@ use wgpu_sigmoid::{Element, Error, GpuTensor, Sigmoid};
 use crate::copy::CopyKernel;
 
 /// One thing the benchmark times.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, clap::ValueEnum)]
 pub enum Measurement {
     /// The sigmoid kernel on device-resident buffers.
     SigmoidKernel,
@@ -55,6 +55,19 @@ impl Measurement {
         Measurement::ForwardIntoF16,
         Measurement::ForwardIntoBf16,
     ];
+
+    /// `selected` with the sigmoid kernel and the copy kernel added (every ratio of the
+    /// table is taken against them), in the table's order, each once.
+    #[must_use]
+    pub fn with_references(selected: &[Measurement]) -> Vec<Measurement> {
+        Measurement::ALL
+            .into_iter()
+            .filter(|m| {
+                matches!(m, Measurement::SigmoidKernel | Measurement::CopyKernel)
+                    || selected.contains(m)
+            })
+            .collect()
+    }
 
     /// Bytes each element moves (read plus written).
     #[must_use]
@@ -127,9 +140,13 @@ pub struct Harness<'s> {
 }
 
 impl<'s> Harness<'s> {
-    /// Allocates and fills the buffers, and runs every measurement once untimed
+    /// Allocates and fills the buffers, and runs each of `measurements` once untimed
     /// (pipeline warm-up, first-touch page faults, growing the transfer slots).
-    pub fn new(sigmoid: &'s Sigmoid, elements: u64) -> Result<Harness<'s>, Error> {
+    pub fn new(
+        sigmoid: &'s Sigmoid,
+        elements: u64,
+        measurements: &[Measurement],
+    ) -> Result<Harness<'s>, Error> {
         let device = sigmoid.device();
         let host: Vec<f32> = (0..elements)
             .map(|i| (i % 4001) as f32 * 0.05 - 100.0)
@@ -171,7 +188,7 @@ impl<'s> Harness<'s> {
             timestamps: Timestamps::new(device),
             sigmoid,
         };
-        for measurement in Measurement::ALL {
+        for &measurement in measurements {
             harness.time(measurement)?;
         }
         Ok(harness)
@@ -464,22 +481,25 @@ impl std::fmt::Display for Report {
 /// Times every [`Measurement`] on `elements` elements, `iterations` times each,
 /// interleaved (one of each, then again), and reports the medians.
 pub fn run(sigmoid: &Sigmoid, elements: u64, iterations: usize) -> Result<Report, Error> {
-    run_with_progress(sigmoid, elements, iterations, &mut || {})
+    run_with_progress(sigmoid, elements, iterations, &Measurement::ALL, &mut || {})
 }
 
-/// [`run`], calling `round_done` after each round of measurements.
+/// [`run`] on `selected` and the two reference rows (the sigmoid kernel and the copy
+/// kernel: see [`Measurement::with_references`]), calling `round_done` after each round.
 pub fn run_with_progress(
     sigmoid: &Sigmoid,
     elements: u64,
     iterations: usize,
+    selected: &[Measurement],
     round_done: &mut dyn FnMut(),
 ) -> Result<Report, Error> {
     let iterations = iterations.max(1);
-    let mut harness = Harness::new(sigmoid, elements)?;
-    let mut samples = vec![Vec::with_capacity(iterations); Measurement::ALL.len()];
-    let mut timings = [Timing::HostClock; Measurement::ALL.len()];
+    let measurements = Measurement::with_references(selected);
+    let mut harness = Harness::new(sigmoid, elements, &measurements)?;
+    let mut samples = vec![Vec::with_capacity(iterations); measurements.len()];
+    let mut timings = vec![Timing::HostClock; measurements.len()];
     for _ in 0..iterations {
-        for (i, measurement) in Measurement::ALL.into_iter().enumerate() {
+        for (i, &measurement) in measurements.iter().enumerate() {
             let (time, timing) = harness.time(measurement)?;
             samples[i].push(time);
             timings[i] = timing;
@@ -490,8 +510,9 @@ pub fn run_with_progress(
         .into_iter()
         .map(|s| median(s).as_secs_f64())
         .collect();
-    let copy = medians[1];
+    // `with_references` puts the sigmoid kernel first and the copy kernel second.
     let kernel = medians[0];
+    let copy = medians[1];
     let info = sigmoid.adapter_info();
     let shape = sigmoid.options().dispatch_shape.unwrap_or_default();
     Ok(Report {
@@ -509,7 +530,7 @@ pub fn run_with_progress(
         vec4_per_invocation: shape.vec4_per_invocation,
         elements,
         iterations,
-        rows: Measurement::ALL
+        rows: measurements
             .into_iter()
             .zip(timings)
             .zip(medians)

@@ -100,6 +100,10 @@ enum Command {
         /// vec4s per invocation of the f32 kernel and the copy kernel, 1 to 4.
         #[arg(long, value_parser = clap::value_parser!(u32).range(1..=4))]
         vec4_per_invocation: Option<u32>,
+        /// Time only these rows (comma-separated), besides the sigmoid kernel and the
+        /// copy-only kernel that every ratio needs. Default: every row.
+        #[arg(long, value_enum, value_delimiter = ',')]
+        rows: Vec<bench::Measurement>,
     },
 }
 
@@ -247,6 +251,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
             chunk_elements,
             workgroup_size,
             vec4_per_invocation,
+            rows,
         } => {
             let mut options = Options::default();
             if workgroup_size.is_some() || vec4_per_invocation.is_some() {
@@ -264,9 +269,15 @@ fn run(cli: Cli) -> Result<(), CliError> {
             options.max_chunk_elements = chunk_elements;
             let sigmoid = open_with(options)?;
             let bar = progress::bar(iterations.max(1) as u64, false, quiet);
-            let report = bench::run_with_progress(&sigmoid, elements, iterations, &mut || {
-                bar.inc(1);
-            })?;
+            let rows = if rows.is_empty() {
+                bench::Measurement::ALL.to_vec()
+            } else {
+                rows
+            };
+            let report =
+                bench::run_with_progress(&sigmoid, elements, iterations, &rows, &mut || {
+                    bar.inc(1);
+                })?;
             bar.finish_and_clear();
             if json {
                 out!("{}", report.to_json())?;

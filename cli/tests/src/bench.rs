@@ -27,3 +27,27 @@ fn benchmark_reports_every_measurement() {
     );
     assert!(report.to_string().contains("copy_buffer_to_buffer"));
 }
+
+#[test]
+fn benchmark_times_the_selected_rows_and_the_references() {
+    let Some(sigmoid) = gpu() else { return };
+    let selected = [
+        bench::Measurement::ForwardInto,
+        bench::Measurement::KernelF16,
+    ];
+    let report = bench::run_with_progress(sigmoid, 4096 + 3, 2, &selected, &mut || {}).unwrap();
+    let measured: Vec<_> = report.rows.iter().map(|row| row.measurement).collect();
+    assert_eq!(
+        measured,
+        [
+            bench::Measurement::SigmoidKernel,
+            bench::Measurement::CopyKernel,
+            bench::Measurement::ForwardInto,
+            bench::Measurement::KernelF16,
+        ]
+    );
+    let kernel = report.row(bench::Measurement::SigmoidKernel).unwrap();
+    assert!((kernel.speed_vs_sigmoid_kernel - 1.0).abs() < 1e-9);
+    let copy = report.row(bench::Measurement::CopyKernel).unwrap();
+    assert!((copy.speed_vs_copy_kernel - 1.0).abs() < 1e-9);
+}

@@ -240,7 +240,35 @@ fn info_lists_adapters() {
 }
 
 #[test]
+fn bench_times_the_rows_asked_for() {
+    let Some(_) = gpu() else { return };
+    let args = [
+        "bench",
+        "-q",
+        "--json",
+        "--elements",
+        "4099",
+        "--iterations",
+        "1",
+    ];
+    let result = run(&[&args[..], &["--rows", "forward-into,host-memcpy"]].concat());
+    assert!(result.status.success(), "{}", stderr(&result));
+    let report: serde_json::Value = serde_json::from_slice(&result.stdout).unwrap();
+    let rows: Vec<&str> = report["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row["measurement"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        rows,
+        ["SigmoidKernel", "CopyKernel", "ForwardInto", "HostMemcpy"]
+    );
+}
+
+#[test]
 fn bad_arguments_are_rejected() {
+    assert!(!run(&["bench", "--rows", "nonsense"]).status.success());
     assert!(!run(&["verify", "--stride", "0"]).status.success());
     assert!(!run(&["--backend", "nonsense", "info"]).status.success());
     assert!(!run(&["apply", "only-one.npy"]).status.success());
