@@ -22,6 +22,12 @@ for backend in vulkan gl; do
   echo "=== tests on WGPU_BACKEND=$backend ==="
   WGPU_BACKEND=$backend cargo test --release --all-targets "$@"
   WGPU_BACKEND=$backend cargo test --release --doc "$@"
+  # Every kernel_ablation variant is still made from the shader's text (a pattern that
+  # left the shader panics) and compiles and runs on this driver; timings are meaningless
+  # at this size and not printed.
+  echo "=== kernel_ablation variants, one round on 64 Ki elements ==="
+  WGPU_BACKEND=$backend N=65536 ITERATIONS=1 \
+    cargo run --release -q -p wgpu-sigmoid-cli --example kernel_ablation > /dev/null
   echo "=== Python tests on WGPU_BACKEND=$backend ==="
   WGPU_BACKEND=$backend "$PYTHON" -m pytest -q python/tests
   echo "=== Dask example on WGPU_BACKEND=$backend ==="
