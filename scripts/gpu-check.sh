@@ -2,11 +2,12 @@
 # Runs the GPU checks and benchmarks with prebuilt binaries (for a machine without a Rust
 # toolchain), in one prepared run meant to fit in 5 minutes on a GPU: adapter info, the
 # benchmark table at 1 Ki to 256 Mi elements (table and JSON), the dispatch-shape sweep
-# (kernel, copy ceiling and forward_into per shape at 16/64/256 Mi), the arithmetic
-# variants against the copy kernel, torch.sigmoid, torch's copy_ and torch's host
-# round trip on CUDA at the same sizes where PyTorch is installed, a full `verify` over
+# (kernel, copy ceiling and forward_into per shape at 16/64/256 Mi, as JSON), the
+# arithmetic variants against the copy kernel, torch.sigmoid, torch's copy_ and torch's
+# host round trip on CUDA at the same sizes where PyTorch is installed, issue #19's
+# targets from those figures (scripts/gpu_targets.py), a full `verify` over
 # all 2^32 inputs, and the test suite last, on the backend in $WGPU_BACKEND (default
-# vulkan). Each section prints the seconds it took.
+# vulkan). Each section header says when it began (seconds since the start).
 #   usage: scripts/gpu-check.sh DIR_WITH_BINARIES [OUT_DIR]
 # DIR must hold `wgpu-sigmoid`, `tests` (the library's test binary, the `tests-*` in
 # target/release/deps built from tests/tests.rs) and, optionally, `cli-tests` (the
@@ -38,8 +39,8 @@ section() {
     for shape in 256:1 256:2 256:4 128:2 512:1 512:2; do
       section "shape ${shape%:*} x ${shape#*:}, $n elements"
       "$bin/wgpu-sigmoid" bench -q --elements $n --iterations 10 --rows forward-into \
-        --workgroup-size "${shape%:*}" --vec4-per-invocation "${shape#*:}" |
-        grep -E 'dispatch|sigmoid kernel|copy-only|forward_into \('
+        --workgroup-size "${shape%:*}" --vec4-per-invocation "${shape#*:}" --json \
+        > "$out/shape-$backend-$n-${shape%:*}x${shape#*:}.json"
     done
   done
   if [ -x "$bin/kernel_ablation" ]; then
@@ -54,8 +55,10 @@ section() {
   fi
   if python3 -c "import torch; assert torch.cuda.is_available()" 2>/dev/null; then
     section "torch.sigmoid, copy_ and the host round trip on CUDA"
-    python3 "$(dirname "$0")/torch_sigmoid.py"
+    python3 "$(dirname "$0")/torch_sigmoid.py" "$out/torch.json"
   fi
+  section "issue #19's targets (scripts/gpu_targets.py)"
+  python3 "$(dirname "$0")/gpu_targets.py" "$out" "$backend"
   section "verify, all 2^32 inputs"
   "$bin/wgpu-sigmoid" verify -q 2>/dev/null
   section "tests"

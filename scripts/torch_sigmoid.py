@@ -10,8 +10,11 @@
    `torch.sigmoid(x.to('cuda')).cpu()` (a new host tensor) and
    `out.copy_(torch.sigmoid(x.to('cuda')))` (into a preallocated one).
 
-usage: python3 scripts/torch_sigmoid.py
+usage: python3 scripts/torch_sigmoid.py [JSON_OUT]
+(JSON_OUT: the same figures for scripts/gpu_targets.py.)
 """
+import json
+import sys
 import time
 
 import torch
@@ -45,6 +48,13 @@ for start in range(0, 1 << 32, chunk):
     m = int(d.max())
     if m > worst[0]:
         worst = (m, float(x[keep][int(d.argmax())]))
+report = {
+    "device": torch.cuda.get_device_name(0),
+    "torch": torch.__version__,
+    "max_ulp": worst[0],
+    "exactly_rounded_percent": 100.0 * hist[0] / count,
+    "rows": {},
+}
 print(f"accuracy over {count} finite inputs: max {worst[0]} ULP (at x = {worst[1]!r}), "
       f"exactly rounded {100.0 * hist[0] / count:.4f} %, 1 ULP {hist[1]}, 2 ULP {hist[2]}, >2 ULP {hist[3]}")
 tf = torch.tensor([-20.0, -1.0, 0.0, 1.0, 20.0], device=dev)
@@ -72,6 +82,7 @@ for n in [1 << 10, 1 << 20, 1 << 24, 1 << 26, 1 << 28]:
     y = torch.empty_like(x)
     s = median_ms(lambda: torch.sigmoid(x, out=y))
     c = median_ms(lambda: y.copy_(x))
+    report["rows"][n] = {"sigmoid_ms": s, "copy_ms": c}
     print(f"| {n} | {s:.4f} ms | {c:.4f} ms | {8 * n / s / 1e6:.0f} | {8 * n / c / 1e6:.0f} |")
 
 
@@ -95,4 +106,9 @@ for n in [1 << 10, 1 << 20, 1 << 24, 1 << 26, 1 << 28]:
     reps = 25 if n <= 1 << 24 else 7
     new = median_host_ms(lambda: torch.sigmoid(host.to(dev)).cpu(), reps)
     into = median_host_ms(lambda: out.copy_(torch.sigmoid(host.to(dev))), reps)
+    report["rows"][n].update(round_trip_new_ms=new, round_trip_into_ms=into)
     print(f"| {n} | {new:.4f} ms | {into:.4f} ms | {8 * n / into / 1e6:.1f} |")
+
+if len(sys.argv) > 1:
+    with open(sys.argv[1], "w") as f:
+        json.dump(report, f, indent=1)
