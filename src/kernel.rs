@@ -47,20 +47,24 @@ impl Default for DispatchShape {
 
 impl DispatchShape {
     /// The shape for an adapter, from measurements (BENCHMARKS.md, "Issue #19", 64 Mi
-    /// elements, two rounds): on CPU adapters 2 `vec4`s per invocation under Vulkan
-    /// (lavapipe: kernel 65 ms against 79 ms at 1, 87 ms at 4) and 4 under GL
-    /// (llvmpipe: 63 ms against 84 ms at 1, 68 ms at 2); elsewhere the default, one
-    /// `vec4` in workgroups of 256, until a GPU measures otherwise.
+    /// elements): on CPU adapters 2 `vec4`s per invocation in workgroups of 1024 under
+    /// Vulkan (lavapipe: kernel 65 ms against 79 ms at 1 `vec4`, 87 ms at 4; 59.6–60.9
+    /// ms against 61.7–61.9 ms in workgroups of 256, three rounds) and 4 in workgroups
+    /// of 256 under GL (llvmpipe: 63 ms against 84 ms at 1, 68 ms at 2; larger
+    /// workgroups within noise); elsewhere the default, one `vec4` in workgroups of 256,
+    /// until a GPU measures otherwise. Clamped to the device where it is built.
     #[must_use]
     pub fn preferred(info: &wgpu::AdapterInfo) -> DispatchShape {
-        let vec4_per_invocation = match (info.device_type, info.backend) {
-            (wgpu::DeviceType::Cpu, wgpu::Backend::Vulkan) => 2,
-            (wgpu::DeviceType::Cpu, wgpu::Backend::Gl) => 4,
-            _ => 1,
-        };
-        DispatchShape {
-            vec4_per_invocation,
-            ..DispatchShape::default()
+        match (info.device_type, info.backend) {
+            (wgpu::DeviceType::Cpu, wgpu::Backend::Vulkan) => DispatchShape {
+                workgroup_size: 1024,
+                vec4_per_invocation: 2,
+            },
+            (wgpu::DeviceType::Cpu, wgpu::Backend::Gl) => DispatchShape {
+                workgroup_size: WORKGROUP_SIZE,
+                vec4_per_invocation: 4,
+            },
+            _ => DispatchShape::default(),
         }
     }
 
@@ -581,6 +585,36 @@ mod tests {
                 assert!(covered >= len / 4 * 4, "{shape:?} {len}");
             }
         }
+    }
+
+    #[test]
+    fn the_preferred_shape_follows_the_adapter_type_and_backend() {
+        let info = wgpu::AdapterInfo::new;
+        use wgpu::{Backend, DeviceType};
+        let shape = |device_type, backend| {
+            let shape = DispatchShape::preferred(&info(device_type, backend));
+            (shape.workgroup_size, shape.vec4_per_invocation)
+        };
+        assert_eq!(shape(DeviceType::Cpu, Backend::Vulkan), (1024, 2));
+        assert_eq!(shape(DeviceType::Cpu, Backend::Gl), (256, 4));
+        for device_type in [
+            DeviceType::DiscreteGpu,
+            DeviceType::IntegratedGpu,
+            DeviceType::VirtualGpu,
+            DeviceType::Other,
+        ] {
+            for backend in [Backend::Vulkan, Backend::Gl, Backend::Metal, Backend::Dx12] {
+                assert_eq!(shape(device_type, backend), (256, 1), "{device_type:?}");
+            }
+        }
+        // A device that runs smaller workgroups gets the largest it runs.
+        let small = wgpu::Limits {
+            max_compute_invocations_per_workgroup: 256,
+            ..wgpu::Limits::default()
+        };
+        let clamped =
+            DispatchShape::preferred(&info(DeviceType::Cpu, Backend::Vulkan)).clamped(&small);
+        assert_eq!((clamped.workgroup_size, clamped.vec4_per_invocation), (256, 2));
     }
 
     #[test]

@@ -157,10 +157,12 @@ fn many_operations_in_one_submission() {
 
 #[test]
 fn long_tensors_are_split_into_aligned_dispatches() {
-    // A 3 × 3 workgroup grid caps one dispatch at 9 216 elements, so 100 003 elements
-    // take 11 dispatches, each at a different aligned offset, plus a tail.
+    // A 3 × 3 grid of workgroups of 256 caps one dispatch at 9 216 elements, so 100 003
+    // elements take 11 dispatches, each at a different aligned offset, plus a tail. (The
+    // shape is fixed: an adapter's preferred workgroups may be larger.)
     let Some(Ok(sigmoid)) = gpu_with(options(|o| {
         o.max_workgroups_per_dimension = 3;
+        o.dispatch_shape = Some(wgpu_sigmoid::DispatchShape::default());
     })) else {
         return;
     };
