@@ -614,7 +614,10 @@ mod tests {
         };
         let clamped =
             DispatchShape::preferred(&info(DeviceType::Cpu, Backend::Vulkan)).clamped(&small);
-        assert_eq!((clamped.workgroup_size, clamped.vec4_per_invocation), (256, 2));
+        assert_eq!(
+            (clamped.workgroup_size, clamped.vec4_per_invocation),
+            (256, 2)
+        );
     }
 
     #[test]
