@@ -16,8 +16,9 @@
 //! `VEC4_PER_INVOCATION` from the environment (an `EXTRA` file that declares neither
 //! override runs at its own).
 //!
-//! Timing is the pass's GPU timestamps where the adapter has `TIMESTAMP_QUERY` (else
-//! the host clock around submit + wait) of one dispatch over `N` elements
+//! Timing is GPU timestamps written in the encoder around the pass where the adapter
+//! can (`TIMESTAMP_QUERY_INSIDE_ENCODERS`, as in `wgpu-sigmoid bench`; else the host
+//! clock around submit + wait) of one dispatch over `N` elements
 //! (default 8 Mi, within one binding on every adapter; a larger `N` is capped at the
 //! device's binding limit), the median of `ITERATIONS`
 //! (default 41) rounds in which every kernel runs once, in turn. The inputs are `N`
@@ -35,6 +36,7 @@
 use std::time::Instant;
 use wgpu_sigmoid::cpu;
 use wgpu_sigmoid::kernel::SIGMOID_WGSL;
+use wgpu_sigmoid_cli::bench::Timestamps;
 use wgpu_sigmoid_cli::copy::COPY_WGSL;
 
 /// A variant: its name and the (pattern, replacement) edits that make it.
@@ -363,7 +365,8 @@ fn main() {
     let adapter = pollster::block_on(instance.request_adapter(&Default::default())).unwrap();
     let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
         label: Some("kernel ablation"),
-        required_features: adapter.features() & wgpu::Features::TIMESTAMP_QUERY,
+        required_features: adapter.features()
+            & (wgpu::Features::TIMESTAMP_QUERY | wgpu::Features::TIMESTAMP_QUERY_INSIDE_ENCODERS),
         required_limits: adapter.limits(),
         ..Default::default()
     }))
@@ -550,74 +553,42 @@ fn main() {
         shape,
         device.limits().max_compute_workgroups_per_dimension,
     );
-    // Two timestamps around the pass, resolved and read back after it.
-    let timestamps = device
-        .features()
-        .contains(wgpu::Features::TIMESTAMP_QUERY)
-        .then(|| {
-            let set = device.create_query_set(&wgpu::QuerySetDescriptor {
-                label: Some("ablation timestamps"),
-                ty: wgpu::QueryType::Timestamp,
-                count: 2,
-            });
-            let resolved = device.create_buffer(&wgpu::BufferDescriptor {
-                label: Some("ablation timestamps resolved"),
-                size: 16,
-                usage: U::QUERY_RESOLVE | U::COPY_SRC,
-                mapped_at_creation: false,
-            });
-            let readback = device.create_buffer(&wgpu::BufferDescriptor {
-                label: Some("ablation timestamps readback"),
-                size: 16,
-                usage: U::MAP_READ | U::COPY_DST,
-                mapped_at_creation: false,
-            });
-            (set, resolved, readback)
-        });
+    // Two timestamps around the pass, as `wgpu-sigmoid bench` takes them.
+    let timestamps = Timestamps::new(&device);
     println!(
         "timing: {}",
         if timestamps.is_some() {
-            "GPU timestamps around the pass"
+            "GPU timestamps written in the encoder around the pass"
         } else {
             "host clock around submit + wait"
         }
     );
     let run = |kernel: &Kernel| {
         let mut encoder = device.create_command_encoder(&Default::default());
+        if let Some(t) = &timestamps {
+            t.start(&mut encoder);
+        }
         {
             let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
                 label: Some(&kernel.name),
-                timestamp_writes: timestamps.as_ref().map(|(set, _, _)| {
-                    wgpu::ComputePassTimestampWrites {
-                        query_set: set,
-                        beginning_of_pass_write_index: Some(0),
-                        end_of_pass_write_index: Some(1),
-                    }
-                }),
+                timestamp_writes: None,
             });
             pass.set_pipeline(&kernel.pipeline);
             pass.set_bind_group(0, &bind_group, &[]);
             pass.dispatch_workgroups(x_groups, y_groups, 1);
         }
-        if let Some((set, resolved, readback)) = &timestamps {
-            encoder.resolve_query_set(set, 0..2, resolved, 0);
-            encoder.copy_buffer_to_buffer(resolved, 0, readback, 0, 16);
+        if let Some(t) = &timestamps {
+            t.end(&mut encoder);
         }
         let start = Instant::now();
         queue.submit([encoder.finish()]);
         device.poll(wgpu::PollType::wait_indefinitely()).unwrap();
-        let host_ms = start.elapsed().as_secs_f64() * 1e3;
-        let Some((_, _, readback)) = &timestamps else {
-            return host_ms;
-        };
-        readback.map_async(wgpu::MapMode::Read, .., |_| {});
-        device.poll(wgpu::PollType::wait_indefinitely()).unwrap();
-        let ticks: [u64; 2] = {
-            let view = readback.get_mapped_range(..).unwrap();
-            bytemuck::pod_read_unaligned(&view[..16])
-        };
-        readback.unmap();
-        ticks[1].saturating_sub(ticks[0]) as f64 * f64::from(queue.get_timestamp_period()) * 1e-6
+        let host = start.elapsed();
+        timestamps
+            .as_ref()
+            .map_or(host, |t| t.read(&device, &queue).unwrap())
+            .as_secs_f64()
+            * 1e3
     };
     // One warm-up round (first dispatches compile and fault in pages).
     for kernel in &kernels {

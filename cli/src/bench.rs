@@ -269,12 +269,11 @@ impl<'s> Harness<'s> {
         });
         let timestamps = self.timestamps.as_ref();
         if let Some(t) = timestamps {
-            encoder.write_timestamp(&t.set, 0);
+            t.start(&mut encoder);
         }
         record(&mut encoder)?;
         if let Some(t) = timestamps {
-            encoder.write_timestamp(&t.set, 1);
-            t.resolve(&mut encoder);
+            t.end(&mut encoder);
         }
         let start = Instant::now();
         let submission = self.sigmoid.queue().submit([encoder.finish()]);
@@ -302,9 +301,11 @@ fn wait(device: &wgpu::Device, submission: wgpu::SubmissionIndex) -> Result<(), 
         })
 }
 
-/// Two timestamp queries, where they are resolved, and a buffer to read them back.
+/// Two timestamp queries written into an encoder around the work they time, where they
+/// are resolved, and a buffer to read them back (also used by the `kernel_ablation`
+/// example).
 #[derive(Debug)]
-struct Timestamps {
+pub struct Timestamps {
     set: wgpu::QuerySet,
     resolved: wgpu::Buffer,
     readback: wgpu::Buffer,
@@ -312,7 +313,8 @@ struct Timestamps {
 
 impl Timestamps {
     /// `None` where the device cannot write timestamps inside encoders.
-    fn new(device: &wgpu::Device) -> Option<Timestamps> {
+    #[must_use]
+    pub fn new(device: &wgpu::Device) -> Option<Timestamps> {
         let needed =
             wgpu::Features::TIMESTAMP_QUERY | wgpu::Features::TIMESTAMP_QUERY_INSIDE_ENCODERS;
         if !device.features().contains(needed) {
@@ -344,13 +346,20 @@ impl Timestamps {
         })
     }
 
-    fn resolve(&self, encoder: &mut wgpu::CommandEncoder) {
+    /// Writes the first timestamp: the work recorded after it is timed.
+    pub fn start(&self, encoder: &mut wgpu::CommandEncoder) {
+        encoder.write_timestamp(&self.set, 0);
+    }
+
+    /// Writes the second timestamp and copies both where [`Timestamps::read`] finds them.
+    pub fn end(&self, encoder: &mut wgpu::CommandEncoder) {
+        encoder.write_timestamp(&self.set, 1);
         encoder.resolve_query_set(&self.set, 0..2, &self.resolved, 0);
         encoder.copy_buffer_to_buffer(&self.resolved, 0, &self.readback, 0, 16);
     }
 
     /// The time between the two timestamps of a finished submission.
-    fn read(&self, device: &wgpu::Device, queue: &wgpu::Queue) -> Result<Duration, Error> {
+    pub fn read(&self, device: &wgpu::Device, queue: &wgpu::Queue) -> Result<Duration, Error> {
         let (sender, receiver) = std::sync::mpsc::channel();
         self.readback
             .map_async(wgpu::MapMode::Read, 0..16, move |result| {
