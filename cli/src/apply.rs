@@ -10,6 +10,7 @@ use wgpu_sigmoid_cli::npy;
 use wgpu_sigmoid_cli::stream::{self, StreamError, StreamOptions, Summary};
 
 use crate::CliError;
+use crate::interrupt::{self, Registration};
 use crate::progress;
 
 /// `-` stands for stdin (input) or stdout (output).
@@ -24,6 +25,8 @@ enum Destination {
     File {
         path: PathBuf,
         temporary: tempfile::NamedTempFile,
+        /// Removes the temporary file if a signal ends the process first.
+        registration: Registration,
     },
 }
 
@@ -108,6 +111,8 @@ pub fn apply(
             Some(p) if !p.as_os_str().is_empty() => p,
             _ => Path::new("."),
         };
+        interrupt::listen()
+            .map_err(|e| CliError::Internal(format!("cannot listen for signals: {e}")))?;
         let temporary = tempfile::Builder::new()
             .prefix(".wgpu-sigmoid-")
             .suffix(".npy.tmp")
@@ -118,6 +123,7 @@ pub fn apply(
             })?;
         Destination::File {
             path: output.to_path_buf(),
+            registration: Registration::new(temporary.path()),
             temporary,
         }
     };
@@ -149,14 +155,18 @@ pub fn apply(
             stdout.flush().map_err(io_error(output))?;
             summary
         }
-        Destination::File { path, temporary } => {
+        Destination::File {
+            path,
+            temporary,
+            registration,
+        } => {
             // On any error below the temporary file is dropped, which deletes it.
             let (temporary, summary) =
                 stream::sigmoid_npy(&sigmoid, &header, reader, temporary, options, &mut on_block)
                     .map_err(stream_error)?;
             temporary.as_file().sync_all().map_err(io_error(&path))?;
-            temporary
-                .persist(&path)
+            registration
+                .complete(|| temporary.persist(&path))
                 .map_err(|e| io_error(&path)(e.error))?;
             summary
         }

@@ -5,4 +5,6 @@ mod cli;
 #[path = "../../../tests/src/common.rs"]
 mod common;
 mod defects;
+#[cfg(unix)]
+mod output;
 mod stream;
