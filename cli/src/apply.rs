@@ -1,8 +1,8 @@
 //! `wgpu-sigmoid apply IN OUT`: streams a `.npy` file through the GPU in bounded
-//! memory, writing the output atomically (or to stdout with `-`).
+//! memory, writing the output as [`Destination`] says.
 
 use std::io::{BufReader, IsTerminal, Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use wgpu_sigmoid::Sigmoid;
@@ -10,24 +10,12 @@ use wgpu_sigmoid_cli::npy;
 use wgpu_sigmoid_cli::stream::{self, StreamError, StreamOptions, Summary};
 
 use crate::CliError;
-use crate::interrupt::{self, Registration};
+use crate::destination::Destination;
 use crate::progress;
 
 /// `-` stands for stdin (input) or stdout (output).
 fn is_std(path: &Path) -> bool {
     path.as_os_str() == "-"
-}
-
-/// Where the output goes.
-enum Destination {
-    Stdout,
-    /// A temporary file in the output's directory, renamed over `path` at the end.
-    File {
-        path: PathBuf,
-        temporary: tempfile::NamedTempFile,
-        /// Removes the temporary file if a signal ends the process first.
-        registration: Registration,
-    },
 }
 
 /// Reads and checks the input header before opening the GPU, so that a bad file
@@ -96,37 +84,14 @@ pub fn apply(
         header.check_file_length(bytes).map_err(npy_error(input))?;
     }
 
-    let destination = if is_std(output) {
-        if std::io::stdout().is_terminal() {
-            return Err(CliError::Usage(
-                "output is `-` but stdout is a terminal: redirect it to a file or a pipe \
-                 (binary .npy data would garble the terminal)"
-                    .into(),
-            ));
-        }
-        Destination::Stdout
-    } else {
-        // Next to the destination, so that the final rename stays on one filesystem.
-        let directory = match output.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
-        interrupt::listen()
-            .map_err(|e| CliError::Internal(format!("cannot listen for signals: {e}")))?;
-        let temporary = tempfile::Builder::new()
-            .prefix(".wgpu-sigmoid-")
-            .suffix(".npy.tmp")
-            .tempfile_in(directory)
-            .map_err(|source| CliError::OutputDirectory {
-                path: directory.to_path_buf(),
-                source,
-            })?;
-        Destination::File {
-            path: output.to_path_buf(),
-            registration: Registration::new(temporary.path()),
-            temporary,
-        }
-    };
+    if is_std(output) && std::io::stdout().is_terminal() {
+        return Err(CliError::Usage(
+            "output is `-` but stdout is a terminal: redirect it to a file or a pipe \
+             (binary .npy data would garble the terminal)"
+                .into(),
+        ));
+    }
+    let destination = Destination::open(output)?;
 
     let sigmoid = open()?;
     let options = StreamOptions::for_sigmoid(&sigmoid);
@@ -141,36 +106,17 @@ pub fn apply(
     };
     // Timed to the end of the rename: the summary counts the flush to disk too.
     let started = Instant::now();
-    let summary = match destination {
-        Destination::Stdout => {
-            let (mut stdout, summary) = stream::sigmoid_npy(
-                &sigmoid,
-                &header,
-                reader,
-                std::io::stdout(),
-                options,
-                &mut on_block,
-            )
-            .map_err(stream_error)?;
-            stdout.flush().map_err(io_error(output))?;
-            summary
-        }
-        Destination::File {
-            path,
-            temporary,
-            registration,
-        } => {
-            // On any error below the temporary file is dropped, which deletes it.
-            let (temporary, summary) =
-                stream::sigmoid_npy(&sigmoid, &header, reader, temporary, options, &mut on_block)
-                    .map_err(stream_error)?;
-            temporary.as_file().sync_all().map_err(io_error(&path))?;
-            registration
-                .complete(|| temporary.persist(&path))
-                .map_err(|e| io_error(&path)(e.error))?;
-            summary
-        }
-    };
+    let (destination, summary) = stream::sigmoid_npy(
+        &sigmoid,
+        &header,
+        reader,
+        destination,
+        options,
+        &mut on_block,
+    )
+    .map_err(stream_error)?;
+    // On an error above, a temporary file is dropped, which deletes it.
+    destination.finish()?;
     let elapsed = started.elapsed();
     bar.finish_and_clear();
     if !quiet {

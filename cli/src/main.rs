@@ -3,6 +3,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod apply;
+mod destination;
 mod interrupt;
 mod progress;
 

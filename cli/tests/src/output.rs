@@ -3,12 +3,14 @@
 //! the umask or the file being replaced, and a closed stdout is an error. Every wait
 //! here has a deadline, so that a regression fails in seconds instead of hanging.
 
+use std::os::unix::fs::{FileTypeExt, PermissionsExt};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use super::cli::leftovers;
+use super::cli::{leftovers, stderr, write_f32_npy};
 use super::common::gpu;
 
 const DEADLINE: Duration = Duration::from_secs(60);
@@ -144,4 +146,141 @@ fn an_ignored_hangup_stays_ignored_as_under_nohup() {
     let exit = wait_exit(&mut child, "apply under nohup");
     assert!(exit.success(), "{exit:?}");
     assert!(output.metadata().unwrap().len() > 64 << 20);
+}
+
+/// Runs `apply IN OUT` under `umask`, bounded by the deadline.
+fn apply_with_umask(input: &Path, output: &Path, umask: libc::mode_t) -> std::process::Output {
+    let mut command = binary();
+    command
+        .args(["apply", "-q"])
+        .arg(input)
+        .arg(output)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    // SAFETY: only umask(2), async-signal-safe, runs between fork and exec.
+    unsafe {
+        command.pre_exec(move || {
+            libc::umask(umask);
+            Ok(())
+        });
+    }
+    let mut child = command.spawn().unwrap();
+    wait_exit(&mut child, "apply");
+    child.wait_with_output().unwrap()
+}
+
+fn mode(path: &Path) -> u32 {
+    path.metadata().unwrap().permissions().mode() & 0o7777
+}
+
+/// A small input and the bytes `apply` writes for it to a regular file.
+fn small_input(dir: &Path) -> (PathBuf, Vec<u8>) {
+    let input = dir.join("in.npy");
+    write_f32_npy(&input, "(3, 5)", &[-20.0, -1.0, 0.0, 1.0, 20.0].repeat(3));
+    let reference = dir.join("reference.npy");
+    let result = apply_with_umask(&input, &reference, 0o022);
+    assert!(result.status.success(), "{}", stderr(&result));
+    let bytes = std::fs::read(&reference).unwrap();
+    std::fs::remove_file(&reference).unwrap();
+    (input, bytes)
+}
+
+#[test]
+fn a_device_is_written_into_not_replaced() {
+    let Some(_) = gpu() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let (input, _) = small_input(dir.path());
+    let null = dir.path().join("mynull");
+    let path = std::ffi::CString::new(null.to_str().unwrap()).unwrap();
+    // SAFETY: `path` is a valid C string; mknod(2) creates a node in our own temporary
+    // directory (never the real /dev/null), the same character device, 1:3.
+    let made = unsafe { libc::mknod(path.as_ptr(), libc::S_IFCHR | 0o666, libc::makedev(1, 3)) };
+    if made != 0 {
+        // Only root may make device nodes; CI runs as root.
+        // SAFETY: geteuid(2) has no preconditions.
+        assert_ne!(unsafe { libc::geteuid() }, 0, "mknod failed as root");
+        eprintln!("not root: no device node to test with");
+        return;
+    }
+    let before = mode(&null);
+    let result = apply_with_umask(&input, &null, 0o022);
+    assert!(result.status.success(), "{}", stderr(&result));
+    let metadata = std::fs::symlink_metadata(&null).unwrap();
+    assert!(
+        metadata.file_type().is_char_device(),
+        "replaced: {metadata:?}"
+    );
+    assert_eq!(mode(&null), before);
+    assert_eq!(
+        leftovers(dir.path(), &["in.npy", "mynull"]),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn a_fifo_with_a_reader_gets_the_whole_npy() {
+    let Some(_) = gpu() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let (input, expected) = small_input(dir.path());
+    let fifo = dir.path().join("fifo");
+    let path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: `path` is a valid C string naming a new entry in our temporary directory.
+    assert_eq!(unsafe { libc::mkfifo(path.as_ptr(), 0o644) }, 0);
+    // Opening a FIFO blocks until the other end opens: the reader is a thread, waited
+    // for with a deadline.
+    let (sender, received) = mpsc::channel();
+    let reader_path = fifo.clone();
+    std::thread::spawn(move || {
+        let bytes = std::fs::read(&reader_path);
+        let _ = sender.send(bytes);
+    });
+    let result = apply_with_umask(&input, &fifo, 0o022);
+    assert!(result.status.success(), "{}", stderr(&result));
+    let bytes = received
+        .recv_timeout(DEADLINE)
+        .expect("the FIFO's reader hung")
+        .unwrap();
+    assert_eq!(bytes, expected);
+    assert!(
+        std::fs::symlink_metadata(&fifo)
+            .unwrap()
+            .file_type()
+            .is_fifo()
+    );
+    assert_eq!(
+        leftovers(dir.path(), &["in.npy", "fifo"]),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn a_new_output_follows_the_umask_and_a_replaced_one_keeps_its_mode() {
+    let Some(_) = gpu() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let (input, expected) = small_input(dir.path());
+    for (umask, new_mode) in [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)] {
+        let output = dir.path().join(format!("new-{umask:o}.npy"));
+        let result = apply_with_umask(&input, &output, umask);
+        assert!(result.status.success(), "{}", stderr(&result));
+        assert_eq!(mode(&output), new_mode, "umask {umask:o}");
+        assert_eq!(std::fs::read(&output).unwrap(), expected);
+    }
+    for kept in [0o644, 0o640, 0o604, 0o600] {
+        let output = dir.path().join("existing.npy");
+        std::fs::write(&output, b"old").unwrap();
+        std::fs::set_permissions(&output, std::fs::Permissions::from_mode(kept)).unwrap();
+        let result = apply_with_umask(&input, &output, 0o077);
+        assert!(result.status.success(), "{}", stderr(&result));
+        assert_eq!(mode(&output), kept, "replaced file's mode {kept:o}");
+        assert_eq!(std::fs::read(&output).unwrap(), expected);
+    }
+    // A link to a file stays a link; the file it points to gets the result.
+    let target = dir.path().join("target.npy");
+    std::fs::write(&target, b"old").unwrap();
+    let link = dir.path().join("link.npy");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let result = apply_with_umask(&input, &link, 0o022);
+    assert!(result.status.success(), "{}", stderr(&result));
+    assert!(std::fs::symlink_metadata(&link).unwrap().is_symlink());
+    assert_eq!(std::fs::read(&target).unwrap(), expected);
 }
