@@ -114,9 +114,12 @@ pub fn apply(
         options,
         &mut on_block,
     )
-    .map_err(stream_error)?;
+    .map_err(stream_error)
+    .map_err(|error| closed_pipe_is_data_lost(error, output))?;
     // On an error above, a temporary file is dropped, which deletes it.
-    destination.finish()?;
+    destination
+        .finish()
+        .map_err(|error| closed_pipe_is_data_lost(error, output))?;
     let elapsed = started.elapsed();
     bar.finish_and_clear();
     if !quiet {
@@ -128,6 +131,16 @@ pub fn apply(
         );
     }
     Ok(())
+}
+
+/// A reader that goes away (`| head -c 100`, a FIFO's reader exiting) leaves an
+/// incomplete `.npy`: unlike the text of `info` or `verify`, lost data is an error.
+fn closed_pipe_is_data_lost(error: CliError, output: &Path) -> CliError {
+    if error.is_broken_pipe() {
+        CliError::OutputPipeClosed(output.to_path_buf())
+    } else {
+        error
+    }
 }
 
 /// Bytes per MiB, the unit of the progress bar's `binary_bytes_per_sec`.

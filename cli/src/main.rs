@@ -165,6 +165,15 @@ enum CliError {
     #[error("writing to stdout: {0}")]
     Stdout(#[from] std::io::Error),
     #[error(
+        "stdout is closed, so the output would be lost: redirect it to a file or a pipe \
+         (or give an output path)"
+    )]
+    StdoutClosed,
+    #[error(
+        "{0}: the reader closed the pipe before the whole .npy was written; the output is incomplete"
+    )]
+    OutputPipeClosed(PathBuf),
+    #[error(
         "accuracy contract broken: max error {max_ulp} ULP (allowed {allowed}), or NaN/special-value failures (see the table)"
     )]
     ContractBroken { max_ulp: u32, allowed: u32 },
@@ -188,7 +197,13 @@ impl CliError {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli) {
+    // Before any file is opened: one opened now would take the closed descriptor 1.
+    let result = if cli.command.writes_stdout() && !stdout_is_open() {
+        Err(CliError::StdoutClosed)
+    } else {
+        run(cli)
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
         Err(e) => {
@@ -197,6 +212,51 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+impl Command {
+    /// Whether the command's output goes to stdout.
+    fn writes_stdout(&self) -> bool {
+        match self {
+            Command::Apply { output, .. } => output.as_os_str() == "-",
+            Command::Info | Command::Verify { .. } | Command::Bench { .. } => true,
+        }
+    }
+}
+
+/// Whether stdout was open when the process started. Rust's runtime opens `/dev/null`
+/// read-write on a descriptor 0-2 found closed (`>&-`), so that the output would vanish
+/// without an error; a shell's `>/dev/null` opens it write-only, so the two differ.
+#[cfg(unix)]
+fn stdout_is_open() -> bool {
+    use std::os::fd::{AsFd, AsRawFd};
+    use std::os::unix::fs::{FileTypeExt, MetadataExt};
+    let fd = std::io::stdout().as_raw_fd();
+    // SAFETY: fcntl(2) with F_GETFL only reads the flags of a descriptor number; an
+    // invalid one gives -1.
+    let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+    if flags == -1 {
+        return false;
+    }
+    if flags & libc::O_ACCMODE != libc::O_RDWR {
+        return true;
+    }
+    // Read-write: was it Rust's /dev/null? (`1<>/dev/null` is taken for closed too.)
+    let stdout = std::io::stdout()
+        .as_fd()
+        .try_clone_to_owned()
+        .and_then(|fd| std::fs::File::from(fd).metadata());
+    match (stdout, std::fs::metadata("/dev/null")) {
+        (Ok(stdout), Ok(null)) => {
+            !(stdout.file_type().is_char_device() && stdout.rdev() == null.rdev())
+        }
+        _ => true,
+    }
+}
+
+#[cfg(not(unix))]
+fn stdout_is_open() -> bool {
+    true
 }
 
 /// Writes a line to stdout, returning the error (a closed pipe, say) instead of

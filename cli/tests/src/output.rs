@@ -284,3 +284,72 @@ fn a_new_output_follows_the_umask_and_a_replaced_one_keeps_its_mode() {
     assert!(std::fs::symlink_metadata(&link).unwrap().is_symlink());
     assert_eq!(std::fs::read(&target).unwrap(), expected);
 }
+
+/// Runs `args` with descriptor 1 closed, as the shell's `>&-` leaves it.
+fn run_with_stdout_closed(args: &[&str]) -> std::process::Output {
+    let mut command = binary();
+    command.args(args).stderr(Stdio::piped());
+    // SAFETY: only close(2), async-signal-safe, runs between fork and exec.
+    unsafe {
+        command.pre_exec(|| {
+            libc::close(1);
+            Ok(())
+        });
+    }
+    let mut child = command.spawn().unwrap();
+    wait_exit(&mut child, "a command with stdout closed");
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn a_closed_stdout_is_an_error_not_a_silent_loss() {
+    let Some(_) = gpu() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let (input, expected) = small_input(dir.path());
+    let input = input.to_str().unwrap();
+    for args in [&["apply", "-q", input, "-"][..], &["info"][..]] {
+        let result = run_with_stdout_closed(args);
+        assert_eq!(
+            result.status.code(),
+            Some(1),
+            "{args:?}: {}",
+            stderr(&result)
+        );
+        super::cli::assert_fails_with(&result, "stdout is closed");
+    }
+    // Writing to a file needs no stdout.
+    let output = dir.path().join("out.npy");
+    let result = run_with_stdout_closed(&["apply", "-q", input, output.to_str().unwrap()]);
+    assert!(result.status.success(), "{}", stderr(&result));
+    assert_eq!(std::fs::read(&output).unwrap(), expected);
+    // Discarding the output on purpose is no error.
+    let discarded = binary()
+        .args(["apply", "-q", input, "-"])
+        .stdout(std::fs::File::create("/dev/null").unwrap())
+        .output()
+        .unwrap();
+    assert!(discarded.status.success(), "{}", stderr(&discarded));
+}
+
+#[test]
+fn a_reader_that_stops_early_leaves_an_incomplete_npy_and_an_error() {
+    let Some(_) = gpu() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.npy");
+    large_npy(&input, 4 << 20);
+    let mut child = binary()
+        .args(["apply", "-q", input.to_str().unwrap(), "-"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read the header's first bytes, then go away, as `| head -c 100` does.
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0; 100];
+    std::io::Read::read_exact(&mut stdout, &mut first).unwrap();
+    drop(stdout);
+    wait_exit(&mut child, "apply into a closed pipe");
+    let result = child.wait_with_output().unwrap();
+    assert_eq!(result.status.code(), Some(1), "{}", stderr(&result));
+    super::cli::assert_fails_with(&result, "the reader closed the pipe");
+}
