@@ -47,9 +47,10 @@ pub fn apply(
         1 << 16,
         if is_std(input) {
             if std::io::stdin().is_terminal() {
-                return Err(CliError::Usage(
-                    "input is `-` but stdin is a terminal: pipe a .npy file in".into(),
-                ));
+                return Err(CliError::Usage {
+                    command: "apply",
+                    message: "input is `-` but stdin is a terminal: pipe a .npy file in".into(),
+                });
             }
             Box::new(std::io::stdin())
         } else {
@@ -66,17 +67,23 @@ pub fn apply(
     // ordinary uint16 data is never taken for floats by accident.
     match (header.dtype(), bf16) {
         (Some(npy::Dtype::Bf16), false) => {
-            return Err(CliError::Usage(format!(
-                "{}: uint16 data ('<u2'); if it holds bfloat16 bits, pass --bf16",
-                input.display()
-            )));
+            return Err(CliError::Usage {
+                command: "apply",
+                message: format!(
+                    "{}: uint16 data ('<u2'); if it holds bfloat16 bits, pass --bf16",
+                    input.display()
+                ),
+            });
         }
         (Some(dtype), true) if dtype != npy::Dtype::Bf16 => {
-            return Err(CliError::Usage(format!(
-                "{}: --bf16 expects bfloat16 bits as uint16 ('<u2'), found '{}'",
-                input.display(),
-                dtype.descr()
-            )));
+            return Err(CliError::Usage {
+                command: "apply",
+                message: format!(
+                    "{}: --bf16 expects bfloat16 bits as uint16 ('<u2'), found '{}'",
+                    input.display(),
+                    dtype.descr()
+                ),
+            });
         }
         _ => {}
     }
@@ -85,11 +92,12 @@ pub fn apply(
     }
 
     if is_std(output) && std::io::stdout().is_terminal() {
-        return Err(CliError::Usage(
-            "output is `-` but stdout is a terminal: redirect it to a file or a pipe \
+        return Err(CliError::Usage {
+            command: "apply",
+            message: "output is `-` but stdout is a terminal: redirect it to a file or a pipe \
              (binary .npy data would garble the terminal)"
                 .into(),
-        ));
+        });
     }
     let destination = Destination::open(output)?;
 

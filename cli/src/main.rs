@@ -12,13 +12,13 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use wgpu_sigmoid::{Options, Sigmoid, SigmoidBuilder, TransferPath, adapter};
 use wgpu_sigmoid_cli::{bench, npy, verify};
 
 /// Sigmoid on any GPU wgpu reaches, faithfully rounded.
 #[derive(Parser, Debug)]
-#[command(version, about)]
+#[command(name = "wgpu-sigmoid", version, about)]
 struct Cli {
     /// Backend to use; `auto` tries all. Default: `WGPU_BACKEND`, else all.
     #[arg(long, global = true, value_enum)]
@@ -46,7 +46,7 @@ enum Command {
         quiet: bool,
         /// Elements per block (and per GPU piece); memory use scales with it.
         #[arg(long, default_value_t = Options::default().max_chunk_elements,
-              value_parser = clap::value_parser!(u64).range(1..))]
+              value_parser = at_least_one::<u64>)]
         chunk_elements: u64,
         /// The input is bfloat16 bits stored as uint16 ('<u2', e.g. `x.view(np.uint16)`;
         /// numpy has no bfloat16 dtype); the output is written the same way.
@@ -59,7 +59,7 @@ enum Command {
     /// Compare GPU results with the correctly rounded reference over f32 bit patterns.
     Verify {
         /// Check every N-th bit pattern (1 = all 2^32).
-        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+        #[arg(long, default_value_t = 1, value_parser = at_least_one::<u32>)]
         stride: u32,
         /// Largest error in ULP that the contract allows (the crate promises 1).
         #[arg(long, default_value_t = 1)]
@@ -73,11 +73,13 @@ enum Command {
     /// and the CPU reference.
     Bench {
         /// Elements per run.
-        #[arg(long, default_value_t = 64 << 20)]
+        #[arg(long, default_value_t = 64 << 20,
+              value_parser = at_least_one::<u64>)]
         elements: u64,
         /// Runs of each measurement; medians are reported.
-        #[arg(long, default_value_t = 15)]
-        iterations: usize,
+        #[arg(long, default_value_t = 15,
+              value_parser = at_least_one::<u64>)]
+        iterations: u64,
         /// Print the report as JSON instead of a table.
         #[arg(long)]
         json: bool,
@@ -89,17 +91,18 @@ enum Command {
         transfer: Option<Transfer>,
         /// Pieces in flight in forward/forward_into.
         #[arg(long, default_value_t = Options::default().pieces_in_flight as u64,
-              value_parser = clap::value_parser!(u64).range(1..))]
+              value_parser = at_least_one::<u64>)]
         pieces_in_flight: u64,
         /// Elements per piece of forward/forward_into.
         #[arg(long, default_value_t = Options::default().max_chunk_elements,
-              value_parser = clap::value_parser!(u64).range(1..))]
+              value_parser = at_least_one::<u64>)]
         chunk_elements: u64,
         /// Invocations per workgroup of the kernels and the copy kernel (default: the
-        /// adapter's preferred shape; clamped to the device).
-        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+        /// adapter's preferred shape's; clamped to the device).
+        #[arg(long, value_parser = at_least_one::<u32>)]
         workgroup_size: Option<u32>,
-        /// vec4s per invocation of the f32 kernel and the copy kernel, 1 to 4.
+        /// vec4s per invocation of the f32 kernel and the copy kernel, 1 to 4 (default:
+        /// the adapter's preferred shape's).
         #[arg(long, value_parser = clap::value_parser!(u32).range(1..=4))]
         vec4_per_invocation: Option<u32>,
         /// Time only these rows (comma-separated), besides the sigmoid kernel and the
@@ -107,6 +110,16 @@ enum Command {
         #[arg(long, value_enum, value_delimiter = ',')]
         rows: Vec<bench::Measurement>,
     },
+}
+
+/// Parses a count that must be at least 1 (clap's own range check would print the
+/// type's maximum as the upper bound).
+fn at_least_one<T: std::str::FromStr + From<u8> + PartialOrd>(text: &str) -> Result<T, String> {
+    match text.parse::<T>() {
+        Ok(value) if value >= T::from(1) => Ok(value),
+        Ok(_) => Err("at least 1 is needed".into()),
+        Err(_) => Err("expected a whole number".into()),
+    }
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -158,8 +171,13 @@ enum CliError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{0}")]
-    Usage(String),
+    /// A flag or argument that cannot work: exits 2 with clap's usage message.
+    #[error("{message}")]
+    Usage {
+        /// The subcommand whose usage to show.
+        command: &'static str,
+        message: String,
+    },
     #[error("{0}")]
     Internal(String),
     #[error("writing to stdout: {0}")]
@@ -206,12 +224,26 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
+        Err(CliError::Usage { command, message }) => usage_error(command, &message),
         Err(e) => {
             // Nothing more can be done if stderr is closed too.
             let _ = writeln!(std::io::stderr(), "error: {e}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// Exits 2 with `message` and `command`'s usage, as clap does for a bad flag: one rule
+/// for every usage error, whether clap or the command found it.
+fn usage_error(command: &str, message: &str) -> ! {
+    let mut cli = Cli::command();
+    cli.build();
+    let kind = clap::error::ErrorKind::ValueValidation;
+    let error = match cli.find_subcommand_mut(command) {
+        Some(subcommand) => subcommand.error(kind, message),
+        None => Cli::command().error(kind, message),
+    };
+    error.exit()
 }
 
 impl Command {
@@ -316,21 +348,27 @@ fn run(cli: Cli) -> Result<(), CliError> {
             rows,
         } => {
             let mut options = Options::default();
-            if workgroup_size.is_some() || vec4_per_invocation.is_some() {
-                let default = wgpu_sigmoid::DispatchShape::default();
-                options.dispatch_shape = Some(wgpu_sigmoid::DispatchShape {
-                    workgroup_size: workgroup_size.unwrap_or(default.workgroup_size),
-                    vec4_per_invocation: vec4_per_invocation.unwrap_or(default.vec4_per_invocation),
-                });
-            }
             options.transfer = transfer.map(|t| match t {
                 Transfer::Mapped => TransferPath::Mapped,
                 Transfer::Staged => TransferPath::Staged,
             });
             options.pieces_in_flight = usize::try_from(pieces_in_flight).unwrap_or(usize::MAX);
             options.max_chunk_elements = chunk_elements;
-            let sigmoid = open_with(options)?;
-            let bar = progress::bar(iterations.max(1) as u64, false, quiet);
+            let mut sigmoid = open_with(options.clone())?;
+            if workgroup_size.is_some() || vec4_per_invocation.is_some() {
+                // The half not given comes from the adapter's preferred shape, which the
+                // instance just opened resolved.
+                let preferred = sigmoid.options().dispatch_shape.unwrap_or_default();
+                options.dispatch_shape = Some(wgpu_sigmoid::DispatchShape {
+                    workgroup_size: workgroup_size.unwrap_or(preferred.workgroup_size),
+                    vec4_per_invocation: vec4_per_invocation
+                        .unwrap_or(preferred.vec4_per_invocation),
+                });
+                drop(sigmoid);
+                sigmoid = open_with(options)?;
+            }
+            let iterations = usize::try_from(iterations).unwrap_or(usize::MAX);
+            let bar = progress::bar(iterations as u64, false, quiet);
             let rows = if rows.is_empty() {
                 bench::Measurement::ALL.to_vec()
             } else {

@@ -8,3 +8,4 @@ mod defects;
 #[cfg(unix)]
 mod output;
 mod stream;
+mod usage;
