@@ -13,30 +13,31 @@ use wgpu_sigmoid::{Element, Error, GpuTensor, Sigmoid};
 
 use crate::copy::CopyKernel;
 
-/// One thing the benchmark times.
+/// One thing the benchmark times. The variants' comments are `bench --help`'s text for
+/// `--rows`, so they are plain words, without rustdoc links or code spans.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, clap::ValueEnum)]
 pub enum Measurement {
     /// The sigmoid kernel on device-resident buffers.
     SigmoidKernel,
-    /// `y = x` with the sigmoid kernel's bindings, workgroup size and dispatch.
+    /// y = x with the sigmoid kernel's bindings, workgroup size and dispatch.
     CopyKernel,
-    /// `copy_buffer_to_buffer` of the same bytes.
+    /// copy_buffer_to_buffer of the same bytes.
     CopyBuffer,
-    /// [`Sigmoid::forward`]: host slice in, new `Vec` out.
+    /// Sigmoid::forward: host slice in, new Vec out.
     Forward,
-    /// [`Sigmoid::forward_into`]: host slice in, caller's slice out.
+    /// Sigmoid::forward_into: host slice in, caller's slice out.
     ForwardInto,
-    /// Host `memcpy` of the same bytes (`copy_from_slice`).
+    /// Host memcpy of the same bytes (copy_from_slice).
     HostMemcpy,
-    /// [`wgpu_sigmoid::cpu::sigmoid`] on one thread.
+    /// The CPU reference (wgpu_sigmoid::cpu::sigmoid) on one thread.
     CpuReference,
-    /// The `f16` kernel on device-resident buffers.
+    /// The f16 kernel on device-resident buffers.
     KernelF16,
-    /// The `bf16` kernel on device-resident buffers.
+    /// The bf16 kernel on device-resident buffers.
     KernelBf16,
-    /// [`Sigmoid::forward_into`] on `f16`.
+    /// Sigmoid::forward_into on f16.
     ForwardIntoF16,
-    /// [`Sigmoid::forward_into`] on `bf16`.
+    /// Sigmoid::forward_into on bf16.
     ForwardIntoBf16,
 }
 

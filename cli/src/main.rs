@@ -398,38 +398,51 @@ fn info(builder: &SigmoidBuilder) -> Result<(), CliError> {
         let limits = adapter.limits();
         let features = adapter.features();
         out!("{}", adapter::describe(&info))?;
-        out!(
-            "  driver:                              {} {}",
-            info.driver,
-            info.driver_info
-        )?;
-        out!(
-            "  max_storage_buffer_binding_size:     {}",
-            limits.max_storage_buffer_binding_size
-        )?;
-        out!(
-            "  max_buffer_size:                     {}",
-            limits.max_buffer_size
-        )?;
-        out!(
-            "  max_compute_workgroups_per_dimension: {}",
-            limits.max_compute_workgroups_per_dimension
-        )?;
-        out!(
-            "  max_compute_invocations_per_workgroup: {}",
-            limits.max_compute_invocations_per_workgroup
-        )?;
-        out!(
-            "  min_storage_buffer_offset_alignment: {}",
-            limits.min_storage_buffer_offset_alignment
-        )?;
-        out!(
-            "  features: SHADER_F16={} TIMESTAMP_QUERY={} TIMESTAMP_QUERY_INSIDE_ENCODERS={} MAPPABLE_PRIMARY_BUFFERS={}",
-            features.contains(wgpu::Features::SHADER_F16),
-            features.contains(wgpu::Features::TIMESTAMP_QUERY),
-            features.contains(wgpu::Features::TIMESTAMP_QUERY_INSIDE_ENCODERS),
-            features.contains(wgpu::Features::MAPPABLE_PRIMARY_BUFFERS),
-        )?;
+        let driver = [info.driver.as_str(), info.driver_info.as_str()]
+            .into_iter()
+            .filter(|part| !part.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let flag = |feature| features.contains(feature);
+        let fields = [
+            ("driver", driver),
+            (
+                "max_storage_buffer_binding_size",
+                limits.max_storage_buffer_binding_size.to_string(),
+            ),
+            ("max_buffer_size", limits.max_buffer_size.to_string()),
+            (
+                "max_compute_workgroups_per_dimension",
+                limits.max_compute_workgroups_per_dimension.to_string(),
+            ),
+            (
+                "max_compute_invocations_per_workgroup",
+                limits.max_compute_invocations_per_workgroup.to_string(),
+            ),
+            (
+                "min_storage_buffer_offset_alignment",
+                limits.min_storage_buffer_offset_alignment.to_string(),
+            ),
+            (
+                "features",
+                format!(
+                    "SHADER_F16={} TIMESTAMP_QUERY={} TIMESTAMP_QUERY_INSIDE_ENCODERS={} MAPPABLE_PRIMARY_BUFFERS={}",
+                    flag(wgpu::Features::SHADER_F16),
+                    flag(wgpu::Features::TIMESTAMP_QUERY),
+                    flag(wgpu::Features::TIMESTAMP_QUERY_INSIDE_ENCODERS),
+                    flag(wgpu::Features::MAPPABLE_PRIMARY_BUFFERS),
+                ),
+            ),
+        ];
+        // Every value starts in one column, one space after the longest label.
+        let width = fields
+            .iter()
+            .map(|(label, _)| label.len() + 1)
+            .max()
+            .unwrap_or(0);
+        for (label, value) in fields {
+            out!("  {:width$} {value}", format!("{label}:"))?;
+        }
     }
     Ok(())
 }

@@ -34,6 +34,13 @@ pub enum NpyError {
     /// The file does not start with the `.npy` magic string.
     #[error("not a .npy file (no \\x93NUMPY magic string)")]
     NotNpy,
+    /// The file is a zip archive, as `.npz` files (`numpy.savez`) are.
+    #[error(
+        "a .npz archive (or another zip file), not a .npy file: .npz archives are not supported; \
+         extract one array first, e.g. `numpy.save('x.npy', numpy.load('archive.npz')['x'])` \
+         or `unzip archive.npz x.npy`"
+    )]
+    Npz,
     /// A format version this reader does not know.
     #[error("unsupported .npy format version {0}.{1}")]
     UnsupportedVersion(u8, u8),
@@ -45,6 +52,21 @@ pub enum NpyError {
         "unsupported dtype '{0}': only little-endian float32 ('<f4'), float16 ('<f2') and bfloat16 bits as uint16 ('<u2') are supported"
     )]
     UnsupportedDtype(String),
+    /// A structured dtype (a list of named fields), which no GPU kernel here reads.
+    #[error(
+        "unsupported structured dtype {0}: only plain little-endian float32 ('<f4'), float16 \
+         ('<f2') and bfloat16 bits as uint16 ('<u2') are supported; save one field as an array \
+         of its own, e.g. `numpy.save('x.npy', a['field'])`"
+    )]
+    StructuredDtype(String),
+    /// The shape's element or byte count does not fit in 64 bits.
+    #[error("shape {shape:?} is too large: its {count} count overflows 64 bits")]
+    ShapeOverflows {
+        /// The shape from the header.
+        shape: Vec<u64>,
+        /// `"element"` or `"byte"`.
+        count: &'static str,
+    },
     /// The data section is shorter or longer than the shape says.
     #[error(
         "data is {actual} bytes but shape {shape:?} needs {expected} bytes (file truncated or corrupt)"
@@ -184,6 +206,11 @@ pub fn read_header(reader: &mut impl Read) -> Result<Header, NpyError> {
         _ => return Err(NpyError::NotNpy),
     }
     if &magic[..6] != MAGIC {
+        // Every zip file (a `.npz` included) starts with a local file header, or with
+        // the end-of-archive record when empty.
+        if magic.starts_with(b"PK\x03\x04") || magic.starts_with(b"PK\x05\x06") {
+            return Err(NpyError::Npz);
+        }
         return Err(NpyError::NotNpy);
     }
     let (major, minor) = (magic[6], magic[7]);
@@ -215,6 +242,16 @@ pub fn read_header(reader: &mut impl Read) -> Result<Header, NpyError> {
     header.header_bytes = (8 + length_field + header_len) as u64;
     if header.dtype().is_none() {
         return Err(NpyError::UnsupportedDtype(printable(&header.descr)));
+    }
+    let overflow = |count| NpyError::ShapeOverflows {
+        shape: header.shape.clone(),
+        count,
+    };
+    if header.elements().is_none() {
+        return Err(overflow("element"));
+    }
+    if header.data_bytes().is_none() {
+        return Err(overflow("byte"));
     }
     Ok(header)
 }
@@ -508,11 +545,23 @@ impl DataWriter {
     }
 }
 
-/// Header text as it may appear in a one-line error message: control characters and
-/// quotes escaped, at most 40 characters.
+/// Header text as it may appear in a one-line error message: control characters such as
+/// line breaks escaped, at most 80 characters.
 fn printable(text: &str) -> String {
-    let mut shown: String = text.chars().take(40).flat_map(char::escape_debug).collect();
-    if text.chars().nth(40).is_some() {
+    // Control characters escaped, quotes kept: a dtype reads as Python wrote it.
+    let mut shown: String = text
+        .chars()
+        .take(80)
+        .flat_map(|c| {
+            let escaped: Vec<char> = if c.is_control() {
+                c.escape_debug().collect()
+            } else {
+                vec![c]
+            };
+            escaped
+        })
+        .collect();
+    if text.chars().nth(80).is_some() {
         shown.push('…');
     }
     shown
@@ -543,6 +592,9 @@ fn parse_header(text: &str) -> Result<Header, NpyError> {
         let key = parser.string()?;
         parser.expect(':')?;
         match key.as_str() {
+            "descr" if parser.at('[') => {
+                return Err(NpyError::StructuredDtype(printable(parser.bracketed()?)));
+            }
             "descr" => descr = Some(parser.string()?),
             "fortran_order" => fortran_order = Some(parser.boolean()?),
             "shape" => shape = Some(parser.tuple()?),
@@ -582,6 +634,39 @@ impl Parser<'_> {
             }
             None => false,
         }
+    }
+
+    /// Whether the next character (after spaces) is `c`; consumes nothing.
+    fn at(&mut self, c: char) -> bool {
+        self.skip_space();
+        self.rest.starts_with(c)
+    }
+
+    /// A bracketed Python literal such as a structured dtype's
+    /// `[('a', '<f4'), ('b', '<i4', (2,))]`, returned whole: brackets and parentheses
+    /// nest, quoted strings may hold either.
+    fn bracketed(&mut self) -> Result<&str, NpyError> {
+        self.skip_space();
+        let mut depth = 0usize;
+        let mut quote = None;
+        for (i, c) in self.rest.char_indices() {
+            match (quote, c) {
+                (Some(q), c) if c == q => quote = None,
+                (Some(_), _) => {}
+                (None, '\'' | '"') => quote = Some(c),
+                (None, '[' | '(') => depth += 1,
+                (None, ']' | ')') => {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        let (literal, rest) = self.rest.split_at(i + 1);
+                        self.rest = rest;
+                        return Ok(literal);
+                    }
+                }
+                _ => {}
+            }
+        }
+        Err(NpyError::BadHeader("unclosed bracket in 'descr'".into()))
     }
 
     fn expect(&mut self, c: char) -> Result<(), NpyError> {
@@ -766,9 +851,22 @@ mod tests {
         let mut huge = Vec::new();
         write_header(&mut huge, &[1 << 40, 1 << 30], Dtype::F32).unwrap();
         let err = read(&mut huge.as_slice()).unwrap_err();
-        assert!(matches!(err, NpyError::WrongLength { .. }), "{err}");
+        assert!(
+            matches!(
+                err,
+                NpyError::ShapeOverflows {
+                    count: "element",
+                    ..
+                }
+            ),
+            "{err}"
+        );
         assert!(matches!(
-            read(&mut &b"PK\x03\x04 not numpy"[..]),
+            read(&mut &b"PK\x03\x04 a zip"[..]),
+            Err(NpyError::Npz)
+        ));
+        assert!(matches!(
+            read(&mut &b"%PDF-1.7 not numpy"[..]),
             Err(NpyError::NotNpy)
         ));
         assert!(matches!(

@@ -53,10 +53,14 @@ pub fn leftovers(dir: &Path, keep: &[&str]) -> Vec<String> {
 
 /// A `.npy` header as NumPy itself writes it (format 1.0, padded to 64 bytes).
 pub fn numpy_header(descr: &str, fortran: bool, shape: &str) -> Vec<u8> {
-    let dict = format!(
+    numpy_header_dict(&format!(
         "{{'descr': '{descr}', 'fortran_order': {}, 'shape': {shape}, }}",
         if fortran { "True" } else { "False" }
-    );
+    ))
+}
+
+/// A format 1.0 `.npy` header around the dict literal `dict`, padded as NumPy pads.
+pub fn numpy_header_dict(dict: &str) -> Vec<u8> {
     let total = (10 + dict.len() + 1).div_ceil(64) * 64;
     let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
     bytes.extend_from_slice(&((total - 10) as u16).to_le_bytes());
@@ -169,10 +173,18 @@ fn apply_rejects_bad_files_without_leaving_output() {
         (
             "lying_shape",
             with_body(
-                numpy_header("<f4", false, "(1099511627776, 1099511627776)"),
+                numpy_header("<f4", false, "(1099511627776, 1024)"),
                 &good_body,
             ),
             "truncated",
+        ),
+        (
+            "impossible_shape",
+            with_body(
+                numpy_header("<f4", false, "(1099511627776, 1099511627776)"),
+                &good_body,
+            ),
+            "element count overflows",
         ),
     ];
     for (name, bytes, message) in cases {

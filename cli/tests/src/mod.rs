@@ -5,6 +5,7 @@ mod cli;
 #[path = "../../../tests/src/common.rs"]
 mod common;
 mod defects;
+mod messages;
 #[cfg(unix)]
 mod output;
 mod stream;
