@@ -63,7 +63,7 @@ mod tests {
 
     #[test]
     fn rates_are_rounded_with_a_unit() {
-        assert_eq!(rate(1_645_091.5504), "1.6M/s");
+        assert_eq!(rate(1_645_091.550_4), "1.6M/s");
         assert_eq!(rate(2.5e9), "2.5G/s");
         assert_eq!(rate(12_345.0), "12.3k/s");
         assert_eq!(rate(42.4), "42/s");
