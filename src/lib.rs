@@ -43,6 +43,7 @@ pub mod cpu;
 mod element;
 mod error;
 pub mod kernel;
+mod rings;
 mod scopes;
 mod sigmoid;
 pub mod tensor;

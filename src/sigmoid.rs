@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use crate::adapter::{self, AdapterOptions};
 use crate::kernel::{self, Bindings, DispatchShape, Format, Kernels, Op};
+use crate::rings::{Ring, Rings};
 use crate::scopes;
 use crate::tensor::Owner;
 use crate::transfer::{self, Slot, TransferPath, Waiting};
@@ -289,8 +290,8 @@ pub struct Sigmoid {
     dispatch_elements: u64,
     transfer: TransferPath,
     counters: Counters,
-    /// The slots pieces go through, reused by every call; emptied after a failure.
-    ring: futures_intrusive::sync::Mutex<Ring>,
+    /// The slots pieces go through: a ring per call in progress, reused by later calls.
+    rings: Rings,
     /// Set by the device-lost callback (only on devices this crate created).
     lost: Arc<Mutex<Option<String>>>,
     /// The token the tensors of this instance carry.
@@ -372,7 +373,7 @@ impl Sigmoid {
             options,
             dispatch_elements,
             transfer,
-            ring: futures_intrusive::sync::Mutex::new(Ring::default(), true),
+            rings: Rings::default(),
             counters: Counters::default(),
             lost,
             owner: Owner::new(info.name.clone()),
@@ -430,9 +431,10 @@ impl Sigmoid {
     }
 
     /// Frees the transfer buffers kept between calls (they are made again, at the size
-    /// needed, by the next call). Waits for a call in progress to finish first.
+    /// needed, by the next call). Returns at once: the buffers of a call in progress are
+    /// freed when it ends.
     pub fn release_buffers(&self) {
-        pollster::block_on(self.ring.lock()).slots.clear();
+        self.rings.release();
     }
 
     /// `sigmoid(x)` into a new vector.
@@ -562,23 +564,14 @@ impl Sigmoid {
             return Ok(());
         }
         self.check_not_lost()?;
-        let mut ring = self.ring.lock().await;
-        if ring.interrupted {
-            // A previous call's future was dropped mid-way: its slots may hold pieces
-            // in flight whose results belong to nobody now.
-            ring.slots.clear();
-        }
-        ring.interrupted = true;
-        let result = self
-            .pipeline(&mut ring.slots, (op, T::FORMAT), source, output, waiting)
-            .await;
-        if result.is_err() {
-            // Slots may be left half-way through a piece (unmapped, or with mappings
-            // pending); the next call starts from fresh ones.
-            ring.slots.clear();
-        }
-        ring.interrupted = false;
-        result.map_err(|e| self.explain(e))
+        // Never waits for another call: a call already running keeps its own ring.
+        let mut lease = self.rings.lease();
+        self.pipeline(&mut lease.ring, (op, T::FORMAT), source, output, waiting)
+            .await
+            .map_err(|e| self.explain(e))?;
+        // Only a ring whose pieces all finished is kept (see `Lease`).
+        lease.give_back();
+        Ok(())
     }
 
     /// Pushes the pieces of `output` through the ring: before piece k goes into slot
@@ -586,7 +579,7 @@ impl Sigmoid {
     /// out, so up to `depth` pieces are on the GPU while the host copies.
     async fn pipeline<T: Element>(
         &self,
-        ring: &mut Vec<Option<Slot>>,
+        ring: &mut Ring,
         kernel: (Op, Format),
         source: Source<'_, T>,
         output: &mut [T],
@@ -813,15 +806,6 @@ enum Source<'a, T> {
     InPlace,
     One(&'a [T]),
     Two(&'a [T], &'a [T]),
-}
-
-/// The transfer slots of an instance.
-#[derive(Debug, Default)]
-struct Ring {
-    slots: Vec<Option<Slot>>,
-    /// Set while a call runs; still set at the next call only if the previous call's
-    /// future was dropped before it finished.
-    interrupted: bool,
 }
 
 /// Most elements one dispatch covers: what one storage binding and one buffer hold and
