@@ -91,9 +91,10 @@ pub enum Error {
     /// Mapping a buffer for readback failed.
     #[error("mapping a GPU buffer failed: {0}")]
     Map(#[source] MapError),
-    /// The device was lost (destroyed, reset, or the driver crashed).
-    #[error("the GPU device was lost: {0}")]
-    DeviceLost(String),
+    /// The device is gone (destroyed, reset, or the driver crashed): every call that
+    /// needs it returns this, and only a new instance can go on.
+    #[error(transparent)]
+    DeviceLost(DeviceLost),
     /// The GPU did not finish within the configured time.
     #[error("the GPU did not finish within {0:?}")]
     Timeout(Duration),
@@ -130,6 +131,116 @@ pub enum Error {
         /// That argument's length.
         expected: u64,
     },
+}
+
+/// Why a device is gone, as far as wgpu said: the payload of [`Error::DeviceLost`].
+/// Its message is one sentence (what happened, wgpu's reason if it gave one, what to
+/// do); the wgpu error that revealed the loss, if any, is its
+/// [source](std::error::Error::source).
+#[derive(Clone, Debug)]
+pub struct DeviceLost {
+    cause: LostCause,
+    source: Option<Arc<dyn std::error::Error + Send + Sync>>,
+}
+
+#[derive(Clone, Debug)]
+enum LostCause {
+    /// `Device::destroy` was called.
+    Destroyed,
+    /// The driver or wgpu lost the device, with this message (maybe empty).
+    Lost(String),
+    /// Found gone by a failed operation, without a reason (a caller's device, whose
+    /// lost callback is the caller's).
+    Found,
+}
+
+impl DeviceLost {
+    /// From wgpu's device-lost callback.
+    pub(crate) fn from_callback(reason: wgpu::DeviceLostReason, message: &str) -> DeviceLost {
+        let cause = match reason {
+            wgpu::DeviceLostReason::Destroyed => LostCause::Destroyed,
+            wgpu::DeviceLostReason::Unknown => return DeviceLost::lost(message.trim()),
+        };
+        DeviceLost {
+            cause,
+            source: None,
+        }
+    }
+
+    /// A device found gone by a failed operation, `source` being wgpu's error for it:
+    /// for code that drives this crate's device itself (its own submissions and polls).
+    pub fn found(source: impl std::error::Error + Send + Sync + 'static) -> DeviceLost {
+        DeviceLost {
+            cause: LostCause::Found,
+            source: Some(Arc::new(source)),
+        }
+    }
+
+    /// A device given up for `message` (maybe empty).
+    pub(crate) fn lost(message: &str) -> DeviceLost {
+        DeviceLost {
+            cause: LostCause::Lost(message.to_string()),
+            source: None,
+        }
+    }
+
+    /// A device found gone without an error to show for it (a failed probe).
+    pub(crate) fn found_without_source() -> DeviceLost {
+        DeviceLost {
+            cause: LostCause::Found,
+            source: None,
+        }
+    }
+
+    /// This loss, with `source` as the error that revealed it (unless it has one).
+    pub(crate) fn with_source(
+        mut self,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> DeviceLost {
+        if self.source.is_none() {
+            self.source = Some(Arc::new(source));
+        }
+        self
+    }
+
+    /// This loss, with `other`'s source (unless it has one).
+    pub(crate) fn with_source_of(mut self, other: DeviceLost) -> DeviceLost {
+        if self.source.is_none() {
+            self.source = other.source;
+        }
+        self
+    }
+
+    /// Whether `Device::destroy` was called (as far as wgpu told this crate).
+    #[must_use]
+    pub fn was_destroyed(&self) -> bool {
+        matches!(self.cause, LostCause::Destroyed)
+    }
+}
+
+impl std::fmt::Display for DeviceLost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.cause {
+            LostCause::Destroyed => write!(f, "the GPU device was destroyed (Device::destroy)"),
+            LostCause::Lost(message) if !message.is_empty() => {
+                write!(f, "the GPU device was lost (wgpu: {message})")
+            }
+            LostCause::Lost(_) => write!(f, "the GPU device was lost (wgpu gave no reason)"),
+            LostCause::Found => write!(f, "the GPU device is gone (destroyed or lost)"),
+        }?;
+        write!(
+            f,
+            "; create a new Sigmoid to go on, and upload its tensors again"
+        )
+    }
+}
+
+impl std::error::Error for DeviceLost {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
 }
 
 /// Why mapping a buffer failed: the map request was refused, or the mapped range could

@@ -43,6 +43,7 @@ pub mod cpu;
 mod element;
 mod error;
 pub mod kernel;
+mod liveness;
 mod rings;
 mod scopes;
 mod sigmoid;
@@ -51,7 +52,7 @@ mod transfer;
 
 pub use adapter::AdapterOptions;
 pub use element::Element;
-pub use error::{Error, MapError};
+pub use error::{DeviceLost, Error, MapError};
 /// The `half` crate, whose `f16` and `bf16` the API takes.
 pub use half;
 pub use kernel::DispatchShape;

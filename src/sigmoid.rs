@@ -1,12 +1,13 @@
 //! [`Sigmoid`]: a device, its compiled kernels and reusable buffers, and the calls on
 //! host slices.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use crate::adapter::{self, AdapterOptions};
 use crate::kernel::{self, Bindings, DispatchShape, Format, Kernels, Op};
+use crate::liveness::Liveness;
 use crate::rings::{Ring, Rings};
 use crate::scopes;
 use crate::tensor::Owner;
@@ -210,19 +211,13 @@ impl SigmoidBuilder {
     pub async fn build_async(self) -> Result<Sigmoid, Error> {
         let adapter = adapter::select(&self.adapter_options()?).await?;
         let (device, queue) = adapter::open_device(&adapter).await?;
-        let lost = Arc::new(Mutex::new(None));
-        let lost_in_callback = Arc::clone(&lost);
-        device.set_device_lost_callback(move |reason, message| {
-            *lost_in_callback
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner) = Some(format!("{reason:?}: {message}"));
-        });
+        let liveness = Liveness::watch(&device);
         // Every operation of this crate runs inside error scopes; anything that escapes
         // them is logged, not turned into a panic.
         device.on_uncaptured_error(Arc::new(|error| {
             log::error!("wgpu-sigmoid: uncaptured wgpu error: {error}");
         }));
-        Sigmoid::build(device, queue, adapter.get_info(), self.options, lost)
+        Sigmoid::build(device, queue, adapter.get_info(), self.options, liveness)
     }
 
     /// Uses the caller's own device and queue (e.g. a renderer's or an ML framework's)
@@ -245,13 +240,7 @@ impl SigmoidBuilder {
         queue: wgpu::Queue,
     ) -> Result<Sigmoid, Error> {
         let info = device.adapter_info();
-        Sigmoid::build(
-            device,
-            queue,
-            info,
-            self.options,
-            Arc::new(Mutex::new(None)),
-        )
+        Sigmoid::build(device, queue, info, self.options, Liveness::probing())
     }
 }
 
@@ -292,8 +281,8 @@ pub struct Sigmoid {
     counters: Counters,
     /// The slots pieces go through: a ring per call in progress, reused by later calls.
     rings: Rings,
-    /// Set by the device-lost callback (only on devices this crate created).
-    lost: Arc<Mutex<Option<String>>>,
+    /// Whether the device is gone.
+    liveness: Liveness,
     /// The token the tensors of this instance carry.
     owner: Owner,
 }
@@ -330,7 +319,7 @@ impl Sigmoid {
         queue: wgpu::Queue,
         info: wgpu::AdapterInfo,
         options: Options,
-        lost: Arc<Mutex<Option<String>>>,
+        liveness: Liveness,
     ) -> Result<Sigmoid, Error> {
         let limits = device.limits();
         let shape = options
@@ -375,7 +364,7 @@ impl Sigmoid {
             transfer,
             rings: Rings::default(),
             counters: Counters::default(),
-            lost,
+            liveness,
             owner: Owner::new(info.name.clone()),
             info,
         })
@@ -740,58 +729,15 @@ impl Sigmoid {
         scopes::scoped(&self.device, f).map_err(|e| self.explain(e))
     }
 
-    fn lost_reason(&self) -> Option<String> {
-        self.lost
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
-    }
-
+    /// `Err(DeviceLost)` once the device is gone; every call that needs the device
+    /// asks first.
     pub(crate) fn check_not_lost(&self) -> Result<(), Error> {
-        match self.lost_reason() {
-            Some(reason) => Err(Error::DeviceLost(reason)),
-            None => Ok(()),
-        }
+        self.liveness.check(&self.device)
     }
 
     /// Reports a failure as device loss when the device is gone, whatever wgpu called it.
     pub(crate) fn explain(&self, error: Error) -> Error {
-        if matches!(
-            error,
-            Error::DeviceLost(_)
-                | Error::LengthMismatch { .. }
-                | Error::DeviceMismatch { .. }
-                | Error::InvalidArgument(_)
-        ) {
-            return error;
-        }
-        // The device-lost callback fires from a poll; give it the chance to run.
-        let _ = self.device.poll(wgpu::PollType::Poll);
-        if let Some(reason) = self.lost_reason() {
-            return Error::DeviceLost(reason);
-        }
-        // A caller's device has no callback of ours: ask the device itself.
-        if self.device_is_lost() {
-            return Error::DeviceLost(format!("the device is destroyed or lost ({error})"));
-        }
-        error
-    }
-
-    /// Whether the device is gone: on a lost or destroyed device new buffers are
-    /// invalid (wgpu reports no error for that, per WebGPU), so mapping one fails.
-    fn device_is_lost(&self) -> bool {
-        let scopes = scopes::ErrorScopes::push(&self.device);
-        let probe = self.device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("wgpu-sigmoid.lost-probe"),
-            size: 4,
-            usage: wgpu::BufferUsages::MAP_WRITE | wgpu::BufferUsages::COPY_SRC,
-            mapped_at_creation: true,
-        });
-        let lost = probe.get_mapped_range_mut(0..4).is_err();
-        probe.destroy();
-        // Whatever the probe stirred up is not the caller's business.
-        let _ = scopes.pop();
-        lost
+        self.liveness.explain(&self.device, error)
     }
 }
 

@@ -140,8 +140,10 @@ impl Sigmoid {
     /// # Errors
     ///
     /// [`Error::Unsupported`] for more bytes than the device's `max_buffer_size`;
-    /// [`Error::OutOfMemory`].
+    /// [`Error::OutOfMemory`]; [`Error::DeviceLost`] once the device is gone (as every
+    /// call that needs the device).
     pub fn zeros<T: Element>(&self, len: u64) -> Result<GpuTensor<T>, Error> {
+        self.check_not_lost()?;
         let max = self.device().limits().max_buffer_size;
         let bytes = bytes_of::<T>(len).filter(|&b| b <= max).ok_or_else(|| {
             Error::Unsupported(format!(
@@ -191,6 +193,7 @@ impl Sigmoid {
         self.check_device("tensor", tensor)?;
         Error::check_lengths(("x", x.len() as u64), ("tensor", tensor.len))?;
         check_usage("tensor", tensor, wgpu::BufferUsages::COPY_DST)?;
+        self.check_not_lost()?;
         let odd_bytes = !size_of_val(x).is_multiple_of(4);
         if odd_bytes && !tensor.owns_padding {
             return Err(Error::InvalidArgument(format!(
@@ -358,6 +361,7 @@ impl Sigmoid {
         &self,
         record: impl FnOnce(&mut wgpu::CommandEncoder) -> Result<(), Error>,
     ) -> Result<(), Error> {
+        self.check_not_lost()?;
         let mut encoder = self
             .device()
             .create_command_encoder(&wgpu::CommandEncoderDescriptor {
@@ -468,6 +472,7 @@ impl Sigmoid {
         if output.len == 0 {
             return Ok(());
         }
+        self.check_not_lost()?;
         let input_ranges: Vec<(&wgpu::Buffer, u64)> =
             inputs.iter().map(|t| (&t.buffer, t.offset)).collect();
         let dispatches = self.bind_range(

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use futures_intrusive::channel::shared::{OneshotReceiver, oneshot_channel};
 
-use crate::error::MapError;
+use crate::error::{DeviceLost, MapError};
 use crate::kernel::{Bindings, Format, Op};
 use crate::{Error, scopes};
 
@@ -341,9 +341,9 @@ where
     let work = slot.lock().unwrap_or_else(PoisonError::into_inner).take();
     match work {
         Some(work) => work(),
-        None => Err(Error::DeviceLost(
-            "the thread running GPU work ended without an answer".into(),
-        )),
+        None => Err(Error::DeviceLost(DeviceLost::lost(
+            "the thread running GPU work ended without an answer",
+        ))),
     }
 }
 
@@ -389,8 +389,8 @@ fn poll_until_done(
         Ok(_) => Ok(()),
         Err(wgpu::PollError::Timeout) => Err(Error::Timeout(timeout)),
         // The queue never accepted our submission: the device is destroyed or lost.
-        Err(e @ wgpu::PollError::WrongSubmissionIndex(..)) => Err(Error::DeviceLost(format!(
-            "the queue rejected the submission ({e})"
-        ))),
+        Err(e @ wgpu::PollError::WrongSubmissionIndex(..)) => {
+            Err(Error::DeviceLost(DeviceLost::found(e)))
+        }
     }
 }

@@ -298,7 +298,7 @@ fn wait(device: &wgpu::Device, submission: wgpu::SubmissionIndex) -> Result<(), 
         .map(|_| ())
         .map_err(|e| match e {
             wgpu::PollError::Timeout => Error::Timeout(timeout),
-            other => Error::DeviceLost(other.to_string()),
+            other => Error::DeviceLost(wgpu_sigmoid::DeviceLost::found(other)),
         })
 }
 
@@ -369,7 +369,7 @@ impl Timestamps {
         let _ = device.poll(wgpu::PollType::wait_indefinitely());
         receiver
             .recv()
-            .map_err(|_| Error::DeviceLost("the map callback was dropped".into()))??;
+            .map_err(|_| Error::Map(wgpu_sigmoid::MapError::CallbackDropped))??;
         let ticks = {
             let view = self.readback.get_mapped_range(0..16)?;
             let stamp = |i: usize| {

@@ -169,3 +169,23 @@ pub fn small_pieces() -> Option<&'static Sigmoid> {
         })
         .as_ref()
 }
+
+/// Runs `case` on a thread of its own and fails with "hung" if it has not finished
+/// within 30 s: a test of a possible hang fails in seconds instead of holding the suite.
+pub fn bounded(what: &str, case: impl FnOnce() + Send + 'static) {
+    const DEADLINE: std::time::Duration = std::time::Duration::from_secs(30);
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        case();
+        let _ = done.send(());
+    });
+    match finished.recv_timeout(DEADLINE) {
+        Ok(()) => {}
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+            panic!("{what}: hung for {DEADLINE:?}")
+        }
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+            panic!("{what}: the case panicked (see above)")
+        }
+    }
+}

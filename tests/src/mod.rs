@@ -4,6 +4,7 @@ mod defects;
 mod gpu;
 mod half_float;
 mod instruction_budget;
+mod lost;
 mod pending;
 mod properties;
 mod reliability;

@@ -2,28 +2,11 @@
 //! for a future that only its own thread could poll. Each case runs on a thread of its
 //! own and is waited for with a deadline, so that a regression fails in seconds.
 
-use std::sync::mpsc;
 use std::time::Duration;
 
 use wgpu_sigmoid::Sigmoid;
 
-use super::common::{bits, gpu, test_data};
-
-const DEADLINE: Duration = Duration::from_secs(30);
-
-/// Runs `case` on a thread of its own and fails with "hung" past the deadline.
-fn bounded(what: &str, case: impl FnOnce() + Send + 'static) {
-    let (done, finished) = mpsc::channel();
-    std::thread::spawn(move || {
-        case();
-        let _ = done.send(());
-    });
-    match finished.recv_timeout(DEADLINE) {
-        Ok(()) => {}
-        Err(mpsc::RecvTimeoutError::Timeout) => panic!("{what}: hung for {DEADLINE:?}"),
-        Err(mpsc::RecvTimeoutError::Disconnected) => panic!("{what}: the case panicked"),
-    }
-}
+use super::common::{bits, bounded, gpu, test_data};
 
 /// An instance of its own on the shared device, so that a hang holds nothing others use.
 fn own_instance() -> Option<Sigmoid> {
