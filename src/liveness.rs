@@ -75,19 +75,27 @@ impl Liveness {
         ) {
             return error;
         }
-        // The device-lost callback runs from a poll once the queue is empty (wgpu loses
-        // a destroyed device only then): give it the chance to, briefly.
-        let _ = device.poll(wgpu::PollType::Wait {
-            submission_index: None,
-            timeout: Some(LOSS_SETTLES_WITHIN),
-        });
-        let known = self.lost().clone();
-        let lost = match (known, error) {
+        // The device-lost callback runs from a poll.
+        let _ = device.poll(wgpu::PollType::Poll);
+        if self.lost().is_none() {
+            let gone = matches!(error, Error::DeviceLost(_)) || device_is_gone(device);
+            if !gone {
+                return error;
+            }
+            if self.told_by_callback {
+                // wgpu loses a destroyed device, and calls the callback with its reason,
+                // only once the queue is empty: give it the chance to, briefly.
+                let _ = device.poll(wgpu::PollType::Wait {
+                    submission_index: None,
+                    timeout: Some(LOSS_SETTLES_WITHIN),
+                });
+            }
+        }
+        let lost = match (self.lost().clone(), error) {
             (Some(known), Error::DeviceLost(found)) => known.with_source_of(found),
             (Some(known), other) => known.with_source(other),
             (None, Error::DeviceLost(found)) => found,
-            (None, other) if device_is_gone(device) => DeviceLost::found(other),
-            (None, other) => return other,
+            (None, other) => DeviceLost::found(other),
         };
         Error::DeviceLost(self.remember(lost))
     }
