@@ -7,6 +7,7 @@ mod instruction_budget;
 mod lost;
 mod pending;
 mod properties;
+mod readme;
 mod reliability;
 mod shaders;
 pub mod tensor;
