@@ -157,6 +157,42 @@ pub async fn enumerate(backends: wgpu::Backends) -> Vec<wgpu::Adapter> {
     instance(backends).enumerate_adapters(backends).await
 }
 
+/// What to install to get an adapter on `backends`, without a GPU: Mesa's software
+/// drivers by their Debian/Ubuntu package names, or the platform a backend needs.
+fn remedy(backends: wgpu::Backends) -> String {
+    let mut drivers = Vec::new();
+    let mut packages = Vec::new();
+    if backends.contains(wgpu::Backends::VULKAN) {
+        drivers.push("lavapipe for Vulkan");
+        packages.extend(["libvulkan1", "mesa-vulkan-drivers"]);
+    }
+    if backends.contains(wgpu::Backends::GL) {
+        drivers.push("llvmpipe for OpenGL through EGL");
+        packages.extend(["libegl1", "libegl-mesa0", "libgl1-mesa-dri"]);
+    }
+    let mut remedy = String::new();
+    if !packages.is_empty() {
+        remedy = format!(
+            "Without a GPU, install Mesa's software driver ({}): `sudo apt-get install {}` \
+             on Debian/Ubuntu; in the wgpu-sigmoid repository, scripts/setup.sh does this.",
+            drivers.join(", "),
+            packages.join(" ")
+        );
+    }
+    for (backend, needs) in [
+        (wgpu::Backends::METAL, "Metal needs macOS."),
+        (
+            wgpu::Backends::DX12,
+            "DX12 needs Windows with a DX12 driver (or its WARP software adapter).",
+        ),
+    ] {
+        if backends.contains(backend) && packages.is_empty() {
+            remedy.push_str(needs);
+        }
+    }
+    remedy
+}
+
 /// The adapters `options` selects, in wgpu's order: on its backends, with its name.
 ///
 /// # Errors
@@ -188,12 +224,23 @@ pub async fn matching(options: &AdapterOptions) -> Result<Vec<wgpu::Adapter>, Er
     }
     let everything = enumerate(compiled).await;
     if everything.is_empty() {
-        return Err(Error::NoAdapter(options.describe()));
+        return Err(Error::NoAdapter {
+            requested: options.describe(),
+            remedy: remedy(backends),
+        });
     }
     let available: Vec<String> = everything.iter().map(|a| describe(&a.get_info())).collect();
+    let on_backends = everything
+        .iter()
+        .any(|a| backends.contains(a.get_info().backend.into()));
     Err(Error::NoMatchingAdapter {
         requested: options.describe(),
         available: available.join(", "),
+        remedy: if on_backends {
+            String::new()
+        } else {
+            format!(". {}", remedy(backends))
+        },
     })
 }
 
@@ -259,6 +306,29 @@ pub async fn open_device(adapter: &wgpu::Adapter) -> Result<(wgpu::Device, wgpu:
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_no_adapter_remedy_names_the_packages_of_the_backend_asked_for() {
+        let gl = remedy(wgpu::Backends::GL);
+        assert!(gl.contains("libegl1 libegl-mesa0 libgl1-mesa-dri"), "{gl}");
+        assert!(!gl.contains("vulkan"), "{gl}");
+        let vulkan = remedy(wgpu::Backends::VULKAN);
+        assert!(vulkan.contains("mesa-vulkan-drivers"), "{vulkan}");
+        assert!(!vulkan.contains("libegl"), "{vulkan}");
+        let all = remedy(wgpu::Backends::all());
+        assert!(
+            all.contains("mesa-vulkan-drivers") && all.contains("libegl1"),
+            "{all}"
+        );
+        for text in [gl, vulkan, all] {
+            assert!(
+                text.contains("in the wgpu-sigmoid repository, scripts/setup.sh"),
+                "{text}"
+            );
+            assert!(!text.starts_with("run"), "{text}");
+        }
+        assert!(remedy(wgpu::Backends::METAL).contains("macOS"));
+    }
 
     #[test]
     fn backend_names_parse_and_bad_ones_are_named() {

@@ -44,19 +44,24 @@ pub enum Error {
         available: String,
     },
     /// Adapters exist, but none matches the requested backend or name.
-    #[error("no adapter matches {requested}; adapters found: {available}")]
+    #[error("no adapter matches {requested}; adapters found: {available}{remedy}")]
     NoMatchingAdapter {
         /// What was asked for (backends, name).
         requested: String,
         /// Every adapter found on any backend, as `name (backend, type)`.
         available: String,
+        /// When the backends asked for have no adapter at all: what to install for
+        /// them (`. Without a GPU, install …`); empty when only the name matched none.
+        remedy: String,
     },
-    /// No adapter exists at all.
-    #[error(
-        "no GPU adapter found ({0}). Without a GPU, install Mesa's software Vulkan driver \
-         (Debian/Ubuntu: `sudo apt-get install mesa-vulkan-drivers`, or run `scripts/setup.sh`)"
-    )]
-    NoAdapter(String),
+    /// No adapter exists at all on the backends asked for.
+    #[error("no GPU adapter found ({requested}). {remedy}")]
+    NoAdapter {
+        /// What was asked for (backends, name).
+        requested: String,
+        /// What to install for those backends, by Debian/Ubuntu package name.
+        remedy: String,
+    },
     /// The adapter refused to create a device.
     #[error("could not create a device on adapter `{adapter}`: {source}")]
     RequestDevice {

@@ -235,9 +235,9 @@ pub(crate) fn adapters<'py>(
             .map(|adapter| describe(py, &adapter.get_info()))
             .collect(),
         // "None at all" is an answer here, not an error.
-        Err(wgpu_sigmoid::Error::NoAdapter(_) | wgpu_sigmoid::Error::NoMatchingAdapter { .. }) => {
-            Ok(Vec::new())
-        }
+        Err(
+            wgpu_sigmoid::Error::NoAdapter { .. } | wgpu_sigmoid::Error::NoMatchingAdapter { .. },
+        ) => Ok(Vec::new()),
         Err(error) => Err(to_python(py, &error)),
     }
 }

@@ -19,7 +19,7 @@ pub(crate) fn to_python(py: Python<'_>, error: &Error) -> PyErr {
         | Error::LengthMismatch { .. } => return PyValueError::new_err(error.to_string()),
         Error::BackendUnavailable { .. }
         | Error::NoMatchingAdapter { .. }
-        | Error::NoAdapter(_) => "NoAdapterError",
+        | Error::NoAdapter { .. } => "NoAdapterError",
         Error::DeviceLost(_) => "DeviceLostError",
         Error::Timeout(_) => "GpuTimeoutError",
         Error::OutOfMemory { .. } => "GpuOutOfMemoryError",

@@ -12,10 +12,11 @@ class GpuError(RuntimeError):
 
 
 class NoAdapterError(GpuError):
-    """No adapter matches: none at all (install a driver; without a GPU, Mesa's
-    software Vulkan driver: ``sudo apt-get install mesa-vulkan-drivers`` on
-    Debian/Ubuntu), or none with the backend or name asked for (the message lists
-    those that exist)."""
+    """No adapter matches: none at all, or none with the backend or name asked for
+    (the message lists those that exist). Without a GPU, install Mesa's software
+    driver for the backend: ``sudo apt-get install libvulkan1 mesa-vulkan-drivers``
+    (Vulkan) or ``libegl1 libegl-mesa0 libgl1-mesa-dri`` (GL) on Debian/Ubuntu; the
+    message names the packages for the backend asked for."""
 
 
 class DeviceLostError(GpuError):

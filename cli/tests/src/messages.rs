@@ -74,3 +74,45 @@ fn info_aligns_every_value_in_one_column() {
     assert!(columns.len() >= 7, "{text}");
     assert!(columns.windows(2).all(|w| w[0] == w[1]), "{text}");
 }
+
+#[test]
+fn no_adapter_names_the_packages_of_the_backend_asked_for() {
+    let Some(_) = gpu() else { return };
+    // Each backend hidden from the loader in turn: Vulkan by an ICD list that names no
+    // file, GL by an EGL vendor list that names no file.
+    for (backend, hide, value, wanted, unwanted) in [
+        (
+            "vulkan",
+            "VK_ICD_FILENAMES",
+            "/nonexistent",
+            "mesa-vulkan-drivers",
+            "libegl1",
+        ),
+        (
+            "gl",
+            "__EGL_VENDOR_LIBRARY_FILENAMES",
+            "/nonexistent",
+            "libegl1",
+            "vulkan",
+        ),
+    ] {
+        let result = std::process::Command::new(env!("CARGO_BIN_EXE_wgpu-sigmoid"))
+            .arg("info")
+            .env("WGPU_BACKEND", backend)
+            .env(hide, value)
+            .env(
+                "VK_DRIVER_FILES",
+                if backend == "vulkan" { value } else { "" },
+            )
+            .output()
+            .unwrap();
+        assert_eq!(result.status.code(), Some(1), "{}", stderr(&result));
+        assert_fails_with(&result, wanted);
+        let message = stderr(&result);
+        assert!(!message.contains(unwanted), "{backend}: {message}");
+        assert!(
+            message.contains("in the wgpu-sigmoid repository, scripts/setup.sh"),
+            "{message}"
+        );
+    }
+}
