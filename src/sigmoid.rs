@@ -25,8 +25,9 @@ pub struct Options {
     /// one buffer of the device can hold (128 MiB, 32 Mi elements, on lavapipe) and to
     /// what `max_workgroups_per_dimension`² workgroups cover.
     ///
-    /// Memory held between calls is at most `pieces_in_flight` slots of this many
-    /// elements, each slot 2 buffers on the mapped path and 4 on the staged path
+    /// Memory held between calls is, for each call that ran at once with others (one
+    /// for a single caller), at most `pieces_in_flight` slots of this many elements,
+    /// each slot 2 buffers on the mapped path and 4 on the staged path
     /// (defaults: 3 × 4 Mi × 4 B × 4 = 192 MiB staged, 96 MiB mapped); short inputs only
     /// allocate what they need.
     pub max_chunk_elements: u64,
@@ -246,7 +247,8 @@ impl SigmoidBuilder {
 
 /// Sigmoid on a GPU: the device, the compiled kernels and the buffers reused between
 /// calls. Create it once and call it many times; it is `Send + Sync`, and concurrent
-/// calls take turns on its buffers.
+/// calls each run on transfer buffers of their own (kept for reuse), so that no call
+/// ever waits for another.
 ///
 /// Every call is generic over the [`Element`] type (`f32`, `half::f16`,
 /// `half::bf16`). Host calls (`forward`, `backward` and their `_into`, `_in_place`
