@@ -226,12 +226,15 @@ impl DeviceLost {
 impl std::fmt::Display for DeviceLost {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.cause {
-            LostCause::Destroyed => write!(f, "the GPU device was destroyed (Device::destroy)"),
+            LostCause::Destroyed => write!(
+                f,
+                "the GPU device is lost: it was destroyed (Device::destroy)"
+            ),
             LostCause::Lost(message) if !message.is_empty() => {
-                write!(f, "the GPU device was lost (wgpu: {message})")
+                write!(f, "the GPU device is lost (wgpu: {message})")
             }
-            LostCause::Lost(_) => write!(f, "the GPU device was lost (wgpu gave no reason)"),
-            LostCause::Found => write!(f, "the GPU device is gone (destroyed or lost)"),
+            LostCause::Lost(_) => write!(f, "the GPU device is lost (wgpu gave no reason)"),
+            LostCause::Found => write!(f, "the GPU device is lost or destroyed"),
         }?;
         write!(
             f,
