@@ -41,7 +41,8 @@ pub struct Options {
     /// (65 535 on most). Lowering it only serves to test the 2-D grid fold.
     pub max_workgroups_per_dimension: u32,
     /// How long to wait for the GPU to finish one piece before returning
-    /// [`Error::Timeout`].
+    /// [`Error::Timeout`]; it bounds each wait, not a whole call of many pieces.
+    /// [`Duration::MAX`] waits without limit.
     pub timeout: Duration,
     /// Workgroup size and `vec4`s per invocation of the kernels; `None` picks
     /// [`DispatchShape::preferred`] for the adapter. Clamped to the device.

@@ -382,9 +382,11 @@ fn poll_until_done(
     submission: wgpu::SubmissionIndex,
     timeout: Duration,
 ) -> Result<(), Error> {
+    // `Duration::MAX` is no limit (wgpu's `None`), not a deadline to compute.
+    let limit = (timeout != Duration::MAX).then_some(timeout);
     match device.poll(wgpu::PollType::Wait {
         submission_index: Some(submission),
-        timeout: Some(timeout),
+        timeout: limit,
     }) {
         Ok(_) => Ok(()),
         Err(wgpu::PollError::Timeout) => Err(Error::Timeout(timeout)),

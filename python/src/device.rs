@@ -13,6 +13,7 @@ use pyo3::types::PyDict;
 use wgpu_sigmoid::{AdapterOptions, Element, Sigmoid, adapter};
 
 use crate::errors::{internal, to_python};
+use crate::interrupt;
 
 /// One GPU device with the sigmoid kernels compiled on it. Safe to share between
 /// threads: calls on one device take turns on the GPU, and none holds the GIL while
@@ -107,14 +108,20 @@ impl Device {
             builder = builder.adapter_name(name);
         }
         if let Some(seconds) = timeout {
-            let limit = Duration::try_from_secs_f64(seconds)
-                .ok()
-                .filter(|limit| !limit.is_zero())
-                .ok_or_else(|| {
-                    PyValueError::new_err(format!(
-                        "timeout must be a positive number of seconds, not {seconds}"
-                    ))
-                })?;
+            let limit = if seconds == f64::INFINITY {
+                // No limit: the crate's `Duration::MAX`.
+                Duration::MAX
+            } else {
+                Duration::try_from_secs_f64(seconds)
+                    .ok()
+                    .filter(|limit| !limit.is_zero())
+                    .ok_or_else(|| {
+                        PyValueError::new_err(format!(
+                            "timeout must be a positive number of seconds, or \
+                             float('inf') for no limit, not {seconds}"
+                        ))
+                    })?
+            };
             builder = builder.timeout(limit);
         }
         let sigmoid = py
@@ -168,16 +175,28 @@ impl Device {
 }
 
 impl Device {
+    /// Elements above which a call is long enough to need interrupting: more than one
+    /// piece (shorter calls end within a piece's time anyway, and skip the threads of
+    /// the async path).
+    fn one_piece(&self) -> usize {
+        usize::try_from(self.sigmoid.options().max_chunk_elements).unwrap_or(usize::MAX)
+    }
+
     fn forward_as<T: Element + numpy::Element>(
         &self,
         py: Python<'_>,
         x: &Bound<'_, PyUntypedArray>,
         y: &Bound<'_, PyUntypedArray>,
     ) -> PyResult<()> {
+        let long = x.len() > self.one_piece();
         let result = if x.is(y) {
             let mut y = typed::<T>(y)?.try_readwrite().map_err(busy)?;
             let y = contiguous(y.as_slice_mut())?;
-            py.detach(|| self.sigmoid.forward_in_place(y))
+            if long {
+                interrupt::run(py, self.sigmoid.forward_in_place_async(y))?
+            } else {
+                py.detach(|| self.sigmoid.forward_in_place(y))
+            }
         } else {
             if !same_order(x, y) {
                 return Err(internal("x and y of different layouts"));
@@ -185,7 +204,11 @@ impl Device {
             let x = typed::<T>(x)?.try_readonly().map_err(busy)?;
             let mut y = typed::<T>(y)?.try_readwrite().map_err(busy)?;
             let (x, y) = (contiguous(x.as_slice())?, contiguous(y.as_slice_mut())?);
-            py.detach(|| self.sigmoid.forward_into(x, y))
+            if long {
+                interrupt::run(py, self.sigmoid.forward_into_async(x, y))?
+            } else {
+                py.detach(|| self.sigmoid.forward_into(x, y))
+            }
         };
         result.map_err(|e| to_python(py, &e))
     }
@@ -208,8 +231,16 @@ impl Device {
         let mut dx = typed::<T>(dx)?.try_readwrite().map_err(busy)?;
         let (y, dy) = (contiguous(y.as_slice())?, contiguous(dy.as_slice())?);
         let dx = contiguous(dx.as_slice_mut())?;
-        py.detach(|| self.sigmoid.backward_into(y, dy, dx))
-            .map_err(|e| to_python(py, &e))
+        // The gradient has no async form: blocks of the pieces one call keeps in
+        // flight, with a check for signals between them.
+        let block = self
+            .one_piece()
+            .saturating_mul(self.sigmoid.options().pieces_in_flight);
+        let result = interrupt::in_blocks(py, dx.len(), block, |range| {
+            let (y, dy) = (&y[range.clone()], &dy[range.clone()]);
+            self.sigmoid.backward_into(y, dy, &mut dx[range])
+        })?;
+        result.map_err(|e| to_python(py, &e))
     }
 }
 

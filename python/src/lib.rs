@@ -9,6 +9,7 @@
 
 mod device;
 mod errors;
+mod interrupt;
 
 use pyo3::prelude::*;
 
