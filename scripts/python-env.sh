@@ -25,7 +25,7 @@ PYTHON="$python_env/bin/python"
 echo "setup: Python test environment in $python_env"
 "$PYTHON" -m pip install --quiet --upgrade pip
 "$PYTHON" -m pip install --quiet "numpy>=1.21" "ml_dtypes>=0.2" "pytest>=7" \
-  "dask[array]>=2023.1" "distributed>=2023.1" scipy mypy
+  pytest-timeout "dask[array]>=2023.1" "distributed>=2023.1" scipy mypy
 echo "setup: pip install ./python"
 "$PYTHON" -m pip install --quiet ./python
 export PYTHON

@@ -178,7 +178,7 @@ def test_timeout():
             pass
 
 
-@pytest.mark.parametrize("timeout", [0, -1.0, float("nan"), float("inf")])
+@pytest.mark.parametrize("timeout", [0, -1.0, float("nan"), float("-inf")])
 def test_invalid_timeout(timeout):
     with pytest.raises(ValueError, match="timeout"):
         Sigmoid(timeout=timeout)

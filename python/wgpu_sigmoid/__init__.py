@@ -90,19 +90,26 @@ def adapters(backend: Optional[str] = None) -> List[Adapter]:
 class Sigmoid:
     """One GPU device with the sigmoid kernels compiled on it.
 
+    ``timeout`` (seconds) bounds each wait for the GPU to finish one piece of a call
+    (4 Mi elements), not the whole call; ``None`` means the library's 120 s, and
+    ``float('inf')`` switches the limit off. Past it a call raises
+    ``GpuTimeoutError``.
+
     ``backend`` (``"vulkan"``, ``"gl"``, ``"metal"``, ``"dx12"``, or a comma-separated
     list) and ``adapter`` (a substring of the adapter's name, case-insensitive) choose
     the adapter; where ``None``, ``WGPU_BACKEND`` and ``WGPU_ADAPTER_NAME`` do, and
-    else wgpu's own ranking (a discrete GPU first). ``timeout`` (seconds) bounds each
-    wait for the GPU.
+    else wgpu's own ranking (a discrete GPU first).
 
-    One instance may be shared by any number of threads: their calls take turns on the
-    GPU and none holds the GIL while the GPU works. An instance pickles as its
-    arguments: unpickled in another process (a Dask worker), it opens that process's
-    own device, once per process and set of arguments.
+    One instance may be shared by any number of threads: each call runs at once on
+    buffers of its own, and none holds the GIL while the GPU works. Ctrl-C
+    (``KeyboardInterrupt``) ends a long call within about one piece's time, and the
+    instance stays usable. An instance pickles as its arguments: unpickled in another
+    process (a pool worker, a Dask worker), it opens that process's own device at its
+    first call, once per process and set of arguments, so that a device the worker
+    cannot open raises ``GpuError`` from that call, to the caller.
 
     Raises ``NoAdapterError`` when no adapter matches and ``ValueError`` for an
-    unknown backend name.
+    unknown backend name or a timeout that is not a positive number of seconds.
     """
 
     def __init__(
@@ -112,50 +119,80 @@ class Sigmoid:
         *,
         timeout: Optional[float] = None,
     ) -> None:
-        self._arguments = (backend, adapter, timeout)
-        if _forked_from_gl:
-            backend = _backends_without_gl(backend)
-        self._device = _native.Device(backend, adapter, timeout)
-        self._adapter = Adapter(**self._device.adapter)
-        _live_instances.add(self)
+        self._arguments: Tuple[Optional[str], Optional[str], Optional[float]] = (
+            backend,
+            adapter,
+            timeout,
+        )
+        self._device: Any = None
+        self._adapter: Optional[Adapter] = None
+        self._open()
+
+    def _open(self) -> Any:
+        """Opens the device, unless open: the native device."""
+        if self._device is None:
+            backend, adapter, timeout = self._arguments
+            if _forked_from_gl:
+                backend = _backends_without_gl(backend)
+            device = _native.Device(backend, adapter, timeout)
+            self._adapter = Adapter(**device.adapter)
+            self._device = device
+            _live_instances.add(self)
+        return self._device
 
     @property
     def adapter(self) -> Adapter:
-        """The adapter this instance runs on."""
+        """The adapter this instance runs on (an unpickled instance opens its device
+        to tell)."""
+        self._native()
+        assert self._adapter is not None
         return self._adapter
 
-    def sigmoid(self, x: Any, out: Optional[np.ndarray] = None) -> np.ndarray:
-        """``1 / (1 + exp(-x))`` elementwise.
+    def sigmoid(self, x: Any, out: Optional[np.ndarray] = None) -> Any:
+        """``1 / (1 + exp(-x))`` elementwise (see ``wgpu_sigmoid.sigmoid``).
 
         ``x``: an array of float32, float16 or bfloat16, of any shape (0-d and empty
         included) and layout; it is not modified unless it is ``out``. Returns a new
         C-ordered array of ``x``'s shape and dtype, or ``out`` (an array of that shape
-        and dtype, any layout, ``x`` itself for in place) filled with the result.
+        and dtype, any layout, ``x`` itself for in place) filled with the result; a
+        0-d input without ``out`` gives a numpy scalar of its dtype, as ufuncs do.
 
         Raises ``TypeError`` for another dtype, ``ValueError`` for an ``out`` of
         another shape or a read-only one, ``DtypeMismatchError`` for an ``out`` of
         another dtype, and a ``GpuError`` when the GPU fails.
         """
-        return _forward(self._native, x, out)
+        return _as_ufunc_result(_forward(self._native, x, out), out)
 
-    def sigmoid_backward(
-        self, y: Any, dy: Any, out: Optional[np.ndarray] = None
-    ) -> np.ndarray:
+    def sigmoid_backward(self, y: Any, dy: Any, out: Optional[np.ndarray] = None) -> Any:
         """The gradient through sigmoid: ``dx = dy * y * (1 - y)`` elementwise, where
         ``y = sigmoid(x)`` from the forward pass and ``dy`` is the gradient of the
         output. ``y`` and ``dy`` have one shape and dtype (no broadcasting); ``out``
         follows the rules of ``sigmoid`` and may be ``y`` or ``dy``. Raises as
         ``sigmoid``, and ``DtypeMismatchError``/``ValueError`` when ``y`` and ``dy``
         differ in dtype/shape."""
-        return _backward(self._native, y, dy, out)
+        return _as_ufunc_result(_backward(self._native, y, dy, out), out)
 
     def _native(self) -> Any:
-        return self._device
+        device = self._device
+        if device is None:
+            # Unpickled: the device is opened now, inside the call, so that its
+            # failure is the call's exception.
+            with _default_lock:
+                device = self._open()
+        return device
 
     def __reduce__(self) -> Tuple[Any, Tuple[Any, ...]]:
-        return (_shared, self._arguments)
+        # Unpickling opens nothing: a worker that cannot open the device would fail
+        # outside the task's error handling (a pool then waits forever).
+        return (_unpickled, self._arguments)
 
     def __repr__(self) -> str:
+        if self._adapter is None:
+            backend, adapter, timeout = self._arguments
+            return (
+                f"wgpu_sigmoid.Sigmoid(backend={backend!r}, adapter={adapter!r}, "
+                f"timeout={timeout!r}; opens its device at its first call)"
+            )
         return (
             f"wgpu_sigmoid.Sigmoid(adapter={self._adapter.name!r}, "
             f"backend={self._adapter.backend!r})"
@@ -163,22 +200,110 @@ class Sigmoid:
 
     def _destroy_device(self) -> None:
         """Destroys the device, as a driver reset would (for tests of that path)."""
-        self._device.destroy()
+        self._native().destroy()
 
 
-def sigmoid(x: Any, out: Optional[np.ndarray] = None) -> np.ndarray:
-    """``Sigmoid.sigmoid`` on the default device, opened at the first call that has
-    work for it (empty arrays need no GPU)."""
-    return _on_default(lambda device: _forward(device, x, out))
+def sigmoid(x: Any, out: Optional[np.ndarray] = None) -> Any:
+    """``1 / (1 + exp(-x))`` elementwise on the GPU, within 1 ULP of the correctly
+    rounded result; NaN stays NaN, subnormal results are kept.
+
+    Parameters
+    ----------
+    x : array_like
+        float32, float16 or bfloat16 (``ml_dtypes.bfloat16``) values of any shape and
+        memory layout. Not modified unless it is ``out``. Python lists and floats are
+        float64 to numpy: convert them first, e.g.
+        ``numpy.asarray(x, dtype=numpy.float32)``.
+    out : numpy.ndarray, optional
+        Where to put the result: an array of ``x``'s shape and dtype, any layout,
+        writeable; ``x`` itself computes in place.
+
+    Returns
+    -------
+    numpy.ndarray or numpy scalar
+        A new C-ordered array of ``x``'s shape and dtype, or ``out``. As numpy's
+        ufuncs do, a 0-d input (a numpy scalar) gives a scalar of its dtype, unless
+        ``out`` is given.
+
+    Raises
+    ------
+    TypeError
+        ``x`` of another dtype, or ``out`` not a numpy array.
+    ValueError
+        ``out`` of another shape, or read-only.
+    DtypeMismatchError
+        ``out`` of another dtype.
+    NoAdapterError, DeviceLostError, GpuTimeoutError, GpuOutOfMemoryError, GpuError
+        The GPU could not do it (the message says why).
+    KeyboardInterrupt
+        Ctrl-C during a long call, within about one piece's time; the device stays
+        usable.
+
+    The call runs on the default device, opened at the first call that has work for it
+    (empty arrays need none), chosen by ``WGPU_BACKEND``, ``WGPU_ADAPTER_NAME`` and
+    ``WGPU_POWER_PREF``; ``Sigmoid`` opens one of your choice. Any number of threads
+    may call at once; the GIL is released while the GPU works.
+
+    Examples
+    --------
+    >>> import numpy as np, wgpu_sigmoid
+    >>> wgpu_sigmoid.sigmoid(np.array([-1.0, 0.0, 1.0], dtype=np.float32))
+    array([0.26894143, 0.5       , 0.7310586 ], dtype=float32)
+    >>> y = wgpu_sigmoid.sigmoid(np.float32(0.0))
+    >>> type(y).__name__, float(y)
+    ('float32', 0.5)
+    """
+    return _as_ufunc_result(_on_default(lambda device: _forward(device, x, out)), out)
 
 
-def sigmoid_backward(y: Any, dy: Any, out: Optional[np.ndarray] = None) -> np.ndarray:
-    """``Sigmoid.sigmoid_backward`` on the default device."""
-    return _on_default(lambda device: _backward(device, y, dy, out))
+def sigmoid_backward(y: Any, dy: Any, out: Optional[np.ndarray] = None) -> Any:
+    """The gradient through sigmoid, ``dx = dy * y * (1 - y)`` elementwise, in one fused
+    GPU kernel.
+
+    Parameters
+    ----------
+    y : array_like
+        The forward output, ``sigmoid(x)``: float32, float16 or bfloat16, any shape and
+        layout.
+    dy : array_like
+        The gradient of the loss with respect to ``y``: the same shape and dtype as
+        ``y`` (no broadcasting).
+    out : numpy.ndarray, optional
+        Where to put ``dx``, as ``sigmoid``'s ``out``; it may be ``y`` or ``dy``.
+
+    Returns
+    -------
+    numpy.ndarray or numpy scalar
+        ``dx``: a new C-ordered array of ``y``'s shape and dtype, or ``out``; a scalar
+        of the dtype for 0-d inputs without ``out``. Computed in float32 as
+        ``dy * (y * (1 - y))``, at most 3 ULP from the exact value for finite inputs;
+        16-bit results are rounded once.
+
+    Raises
+    ------
+    TypeError, ValueError, DtypeMismatchError, GpuError, KeyboardInterrupt
+        As ``sigmoid``; also ``DtypeMismatchError``/``ValueError`` when ``y`` and
+        ``dy`` differ in dtype/shape.
+
+    Examples
+    --------
+    >>> import numpy as np, wgpu_sigmoid
+    >>> y = wgpu_sigmoid.sigmoid(np.zeros(3, dtype=np.float32))
+    >>> wgpu_sigmoid.sigmoid_backward(y, np.ones_like(y))
+    array([0.25, 0.25, 0.25], dtype=float32)
+    """
+    return _as_ufunc_result(
+        _on_default(lambda device: _backward(device, y, dy, out)), out
+    )
 
 
 # The two operations take `device`, a function that returns the native device, so that
 # a call with nothing to compute opens none.
+
+
+def _as_ufunc_result(result: np.ndarray, out: Optional[np.ndarray]) -> Any:
+    """A 0-d result without ``out`` as a numpy scalar of its dtype, as ufuncs give."""
+    return result[()] if out is None and result.ndim == 0 else result
 
 
 def _forward(device: Callable[[], Any], x: Any, out: Optional[np.ndarray]) -> np.ndarray:
@@ -251,9 +376,15 @@ def _input(value: Any, name: str) -> np.ndarray:
         (dtype.kind == "f" and dtype.itemsize in (2, 4))
         or (dtype.kind == "V" and dtype.itemsize == 2 and dtype.name == "bfloat16")
     ):
+        # Lists and Python floats have no astype: asarray converts anything.
+        convert = (
+            f"{name}.astype(numpy.float32)"
+            if isinstance(value, (np.ndarray, np.generic))
+            else f"numpy.asarray({name}, dtype=numpy.float32)"
+        )
         raise TypeError(
             f"{name} has dtype {dtype}: wgpu_sigmoid takes {ACCEPTED_DTYPES} arrays "
-            f"(convert first, e.g. {name}.astype(numpy.float32))"
+            f"(convert first, e.g. {convert})"
         )
     return array
 
@@ -341,15 +472,20 @@ def _on_default(operation: Callable[[Callable[[], Any]], np.ndarray]) -> np.ndar
         raise
 
 
-def _shared(
+def _unpickled(
     backend: Optional[str], adapter: Optional[str], timeout: Optional[float]
 ) -> Sigmoid:
-    """The instance an unpickled ``Sigmoid`` becomes: one per process and arguments."""
+    """The instance an unpickled ``Sigmoid`` becomes: one per process and arguments,
+    whose device opens at its first call."""
     key = (backend, adapter, timeout)
     with _default_lock:
         instance = _shared_instances.get(key)
         if instance is None:
-            instance = _shared_instances[key] = Sigmoid(backend, adapter, timeout=timeout)
+            instance = Sigmoid.__new__(Sigmoid)
+            instance._arguments = key
+            instance._device = None
+            instance._adapter = None
+            _shared_instances[key] = instance
         return instance
 
 
@@ -388,3 +524,8 @@ def _forget_devices_after_fork() -> None:
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forget_devices_after_fork)
+
+
+def __dir__() -> List[str]:
+    # The public names, not the helpers this module imports (os, np, typing's names).
+    return sorted([*__all__, "__version__"])
