@@ -5,9 +5,9 @@
 //! rounded results over all 65 536 patterns.
 //!
 //! The shipped f16 kernel is `sigmoid_halves_main` with the `BF16` pipeline constant at
-//! its default (false). The probe entry point is appended to `shaders/sigmoid.wgsl` to reuse its `sigmoid4`;
-//! that concatenation is for this experiment only, the crate loads its shader files as
-//! they are.
+//! its default (false). The probe entry point is appended to the shipped shader
+//! (`kernel::SIGMOID_WGSL`) to reuse its `sigmoid_vec4f`: concatenation, the rule the
+//! shader's own files compose by.
 //!
 //! ```text
 //! WGPU_BACKEND=vulkan cargo run --release --example f16_conversion_probe
@@ -18,15 +18,15 @@ use wgpu_sigmoid::kernel::SIGMOID_WGSL;
 const PROBE: &str = r"
 @compute @workgroup_size(256)
 fn probe_main(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(num_workgroups) grid: vec3<u32>, @builtin(local_invocation_index) local: u32) {
-    let index = linear_index(workgroup, grid, local);
+    let index = first_index(workgroup, grid, local, 1u);
     if index < arrayLength(&input_packed) {
         let w = input_packed[index];
         let h0 = unpack2x16float(w.x);
         let h1 = unpack2x16float(w.y);
         let h2 = unpack2x16float(w.z);
         let h3 = unpack2x16float(w.w);
-        let lo = sigmoid4(vec4<f32>(h0.x, h1.x, h2.x, h3.x));
-        let hi = sigmoid4(vec4<f32>(h0.y, h1.y, h2.y, h3.y));
+        let lo = sigmoid_vec4f(vec4<f32>(h0.x, h1.x, h2.x, h3.x), params.opaque_zero);
+        let hi = sigmoid_vec4f(vec4<f32>(h0.y, h1.y, h2.y, h3.y), params.opaque_zero);
         output_packed[index] = vec4<u32>(
             pack2x16float(vec2<f32>(lo.x, hi.x)), pack2x16float(vec2<f32>(lo.y, hi.y)),
             pack2x16float(vec2<f32>(lo.z, hi.z)), pack2x16float(vec2<f32>(lo.w, hi.w)));
@@ -83,7 +83,11 @@ fn main() {
             layout: None,
             module: &module,
             entry_point: Some(entry),
-            compilation_options: Default::default(),
+            // The shader's dispatch overrides have no defaults: the host sets them.
+            compilation_options: wgpu::PipelineCompilationOptions {
+                constants: &wgpu_sigmoid::DispatchShape::default().constants(),
+                ..Default::default()
+            },
             cache: None,
         });
         let bg = device.create_bind_group(&wgpu::BindGroupDescriptor {

@@ -1,10 +1,11 @@
 //! The compiled compute kernels and how a dispatch is laid out.
 //!
-//! Pipelines are built in one loop over a table of (operation, element format); each
-//! takes the bind-group layout wgpu derives from the shader (`layout: None`), and the
-//! binding number of each role (input, `dy`, output, the params uniform) is read from
-//! the shader itself by naga reflection, from the names of the variables an entry point
-//! uses. Binding numbers are written once, in `shaders/sigmoid.wgsl`.
+//! Pipelines are built in one loop over a table of (operation, storage) with the full
+//! names of their entry points (`TABLE`); each takes the bind-group layout wgpu derives
+//! from the shader (`layout: None`), and the binding number of each role (input, `dy`,
+//! output, the params uniform) is read from the shader itself by naga reflection, from
+//! the variables an entry point uses, named in `ROLES`. Binding numbers are written
+//! once, in the shader.
 
 use std::collections::HashMap;
 use std::num::NonZeroU64;
@@ -13,15 +14,25 @@ use wgpu::util::DeviceExt;
 
 use crate::Error;
 
-/// WGSL source of the kernels.
-pub const SIGMOID_WGSL: &str = include_str!("../shaders/sigmoid.wgsl");
-/// The default invocations per workgroup; `WORKGROUP_SIZE` in the shader.
+/// WGSL source of the kernels: [`wgsl::FUNCTIONS`](crate::wgsl::FUNCTIONS),
+/// [`wgsl::DISPATCH`](crate::wgsl::DISPATCH) and the kernels
+/// (`shaders/sigmoid_kernels.wgsl`), concatenated in that order.
+pub const SIGMOID_WGSL: &str = concat!(
+    include_str!("../shaders/sigmoid_functions.wgsl"),
+    "\n",
+    include_str!("../shaders/dispatch.wgsl"),
+    "\n",
+    include_str!("../shaders/sigmoid_kernels.wgsl"),
+);
+/// The default invocations per workgroup (the shader's `WORKGROUP_SIZE` has no default:
+/// the host always sets it).
 pub const WORKGROUP_SIZE: u32 = 256;
 /// Elements of one `vec4<f32>`, the unit of the `f32` main pass.
-pub const ELEMENTS_PER_INVOCATION: u32 = 4;
-/// Most `vec4`s one invocation of the `f32` main pass takes (`MAX_VEC4_PER_INVOCATION`
-/// in the shader).
-pub const MAX_VEC4_PER_INVOCATION: u32 = 4;
+pub const ELEMENTS_PER_VEC4: u32 = 4;
+/// Most `vec4`s one invocation of the `f32` main pass takes: the shader's
+/// `MAX_VEC4_PER_INVOCATION`, read from it when the crate is built.
+pub const MAX_VEC4_PER_INVOCATION: u32 =
+    crate::wgsl::u32_constant(crate::wgsl::DISPATCH, "MAX_VEC4_PER_INVOCATION");
 
 /// How the main passes are dispatched: the shader's pipeline-overridable
 /// `WORKGROUP_SIZE` (every main pass) and `VEC4_PER_INVOCATION` (the `f32` forward
@@ -129,7 +140,7 @@ impl Format {
     }
 }
 
-/// What a binding of an entry point is for; read from the variable's name prefix.
+/// What a binding of an entry point is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Role {
     Input,
@@ -138,17 +149,103 @@ enum Role {
     Params,
 }
 
+/// The role of each resource variable of the shader, by its name: the input (`y` for
+/// the gradient), `dy`, the output, and the uniform behind `opaque()`. Binding numbers
+/// are the shader's, read by reflection.
+const ROLES: [(&str, Role); 13] = [
+    ("input_vec4", Role::Input),
+    ("input_scalar", Role::Input),
+    ("input_packed", Role::Input),
+    ("input_words", Role::Input),
+    ("grad_vec4", Role::Grad),
+    ("grad_scalar", Role::Grad),
+    ("grad_packed", Role::Grad),
+    ("grad_words", Role::Grad),
+    ("output_vec4", Role::Output),
+    ("output_scalar", Role::Output),
+    ("output_packed", Role::Output),
+    ("output_words", Role::Output),
+    ("params", Role::Params),
+];
+
 impl Role {
     fn of(name: &str) -> Option<Role> {
-        [
-            ("input_", Role::Input),
-            ("grad_", Role::Grad),
-            ("output_", Role::Output),
-            ("params", Role::Params),
-        ]
-        .into_iter()
-        .find(|(prefix, _)| name.starts_with(prefix))
-        .map(|(_, role)| role)
+        ROLES
+            .iter()
+            .find(|(variable, _)| *variable == name)
+            .map(|&(_, role)| role)
+    }
+}
+
+/// The entry points of one (operation, storage): the main pass over whole 16-byte
+/// groups and the tail, out of place and, where the operation has them, in place.
+struct EntryPoints {
+    main: &'static str,
+    tail: &'static str,
+    in_place: Option<(&'static str, &'static str)>,
+}
+
+/// Every operation on each storage (`f32` as `vec4`s, or 16-bit floats packed two per
+/// word, one set for both 16-bit formats), by the names of its entry points. The
+/// gradient writes a tensor of its own: no in-place entry points.
+const TABLE: [(Op, Storage, EntryPoints); 4] = [
+    (
+        Op::Forward,
+        Storage::Vec4,
+        EntryPoints {
+            main: "sigmoid_main",
+            tail: "sigmoid_tail",
+            in_place: Some(("sigmoid_main_in_place", "sigmoid_tail_in_place")),
+        },
+    ),
+    (
+        Op::Forward,
+        Storage::Packed,
+        EntryPoints {
+            main: "sigmoid_halves_main",
+            tail: "sigmoid_halves_tail",
+            in_place: Some((
+                "sigmoid_halves_main_in_place",
+                "sigmoid_halves_tail_in_place",
+            )),
+        },
+    ),
+    (
+        Op::Backward,
+        Storage::Vec4,
+        EntryPoints {
+            main: "backward_main",
+            tail: "backward_tail",
+            in_place: None,
+        },
+    ),
+    (
+        Op::Backward,
+        Storage::Packed,
+        EntryPoints {
+            main: "backward_halves_main",
+            tail: "backward_halves_tail",
+            in_place: None,
+        },
+    ),
+];
+
+/// How a format's elements are stored in the shader's bindings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Storage {
+    /// `vec4<f32>`s.
+    Vec4,
+    /// 16-bit floats, two per `u32`; the `BF16` pipeline constant picks the format.
+    Packed,
+}
+
+impl Format {
+    fn storage(self) -> Storage {
+        if self.is_half() {
+            Storage::Packed
+        } else {
+            Storage::Vec4
+        }
     }
 }
 
@@ -181,12 +278,6 @@ pub(crate) struct Kernels {
     offset_alignment: u64,
 }
 
-/// The table: every operation, the formats it runs on, and whether it has in-place
-/// entry points (the gradient writes a tensor of its own).
-const TABLE: [(Op, &str, bool); 2] = [
-    (Op::Forward, "sigmoid", true),
-    (Op::Backward, "backward", false),
-];
 const FORMATS: [Format; 3] = [Format::F32, Format::F16, Format::Bf16];
 
 /// The bind groups of one pass over one range, with their pipelines: the main pass
@@ -236,44 +327,37 @@ impl Kernels {
             source: wgpu::ShaderSource::Wgsl(SIGMOID_WGSL.into()),
         });
         let mut kernels = HashMap::new();
-        for (op, name, has_in_place) in TABLE {
-            for format in FORMATS {
-                let family = if format.is_half() {
-                    format!("{name}_halves")
-                } else {
-                    name.to_string()
-                };
+        for (op, storage, entry_points) in &TABLE {
+            for format in FORMATS.into_iter().filter(|f| f.storage() == *storage) {
                 let mut constants = shape.constants().to_vec();
                 match format {
                     Format::F32 => {}
                     Format::F16 => constants.push(("BF16", 0.0)),
                     Format::Bf16 => constants.push(("BF16", 1.0)),
                 }
-                let stage = |part: &str| {
-                    let entry_point = format!("{family}_{part}");
-                    let bindings = reflected.get(&entry_point).cloned().ok_or_else(|| {
+                let stage = |entry_point: &str| {
+                    let bindings = reflected.get(entry_point).cloned().ok_or_else(|| {
                         internal(format!("the shader has no entry point `{entry_point}`"))
                     })?;
                     Ok::<Stage, Error>(build_stage(
                         device,
                         &module,
-                        &entry_point,
+                        entry_point,
                         &format!("{format:?}"),
                         &constants,
                         bindings,
                     ))
                 };
-                let in_place = if has_in_place {
-                    Some((stage("main_in_place")?, stage("tail_in_place")?))
-                } else {
-                    None
+                let in_place = match entry_points.in_place {
+                    Some((main, tail)) => Some((stage(main)?, stage(tail)?)),
+                    None => None,
                 };
                 let kernel = Kernel {
-                    main: stage("main")?,
-                    tail: stage("tail")?,
+                    main: stage(entry_points.main)?,
+                    tail: stage(entry_points.tail)?,
                     in_place,
                 };
-                kernels.insert((op, format), kernel);
+                kernels.insert((*op, format), kernel);
             }
         }
         Ok(Kernels {
@@ -515,7 +599,7 @@ pub(crate) fn begin_pass(encoder: &mut wgpu::CommandEncoder) -> wgpu::ComputePas
 /// up to `max − 1` empty ones: 65 534 of 131 070 at 64 Mi elements.)
 #[must_use]
 pub fn grid(len: u64, shape: DispatchShape, max_per_dimension: u32) -> (u32, u32) {
-    let vec4s = len / u64::from(ELEMENTS_PER_INVOCATION);
+    let vec4s = len / u64::from(ELEMENTS_PER_VEC4);
     grid_for_invocations(
         vec4s.div_ceil(u64::from(shape.vec4_per_invocation.max(1))),
         shape.workgroup_size,
@@ -550,7 +634,7 @@ mod tests {
     #[test]
     fn the_grid_fold_is_balanced() {
         let shape = DispatchShape::default();
-        let per_workgroup = u64::from(WORKGROUP_SIZE * ELEMENTS_PER_INVOCATION);
+        let per_workgroup = u64::from(WORKGROUP_SIZE * ELEMENTS_PER_VEC4);
         for max in [1u32, 2, 3, 7, 255, 65_535] {
             for workgroups in (1u64..2_000).chain([65_535, 65_536, 131_071, 327_680, 1 << 22]) {
                 let (x, y) = grid(workgroups * per_workgroup, shape, max);
@@ -623,6 +707,18 @@ mod tests {
     #[test]
     fn every_entry_point_of_the_table_is_reflected_with_its_roles() {
         let reflected = reflect(SIGMOID_WGSL).unwrap();
+        // Every entry point of the table exists, and every one of the shader is in it.
+        let mut named: Vec<&str> = TABLE
+            .iter()
+            .flat_map(|(_, _, e)| {
+                let in_place = e.in_place.map(|(m, t)| [m, t]).into_iter().flatten();
+                [e.main, e.tail].into_iter().chain(in_place)
+            })
+            .collect();
+        let mut shader: Vec<&str> = reflected.keys().map(String::as_str).collect();
+        named.sort_unstable();
+        shader.sort_unstable();
+        assert_eq!(named, shader);
         let roles = |name: &str| -> Vec<Role> {
             let mut roles: Vec<Role> = reflected[name].iter().map(|&(r, _)| r).collect();
             roles.sort_by_key(|r| *r as u8);

@@ -49,6 +49,7 @@ mod scopes;
 mod sigmoid;
 pub mod tensor;
 mod transfer;
+pub mod wgsl;
 
 pub use adapter::AdapterOptions;
 pub use element::Element;

@@ -766,7 +766,7 @@ fn dispatch_elements(limits: &wgpu::Limits, max_workgroups: u32, workgroup_size:
         / 4;
     let grid = u64::from(max_workgroups);
     let grid_elements =
-        grid * grid * u64::from(workgroup_size) * u64::from(kernel::ELEMENTS_PER_INVOCATION);
+        grid * grid * u64::from(workgroup_size) * u64::from(kernel::ELEMENTS_PER_VEC4);
     align_down(binding_elements.min(grid_elements), limits)
 }
 

@@ -2,11 +2,11 @@
 //! lavapipe": times variants of the shipped sigmoid kernel against the copy-only kernel,
 //! interleaved in one run, and checks each variant's accuracy.
 //!
-//! Each variant is `shaders/sigmoid.wgsl` with a few lines replaced: either cut short
+//! Each variant is the shipped shader (`kernel::SIGMOID_WGSL`) with a few lines replaced: either cut short
 //! (it returns an intermediate value, to price a prefix of the algorithm), or with one
 //! piece removed or rewritten; a few start from the shader with a scalar copy of the
 //! algorithm derived from its own text (`per_component`). Every variant is made from
-//! the shipped shader's text: there is no hand copy of `sigmoid4` here (the earlier
+//! the shipped shader's text: there is no hand copy of `sigmoid_vec4f` here (the earlier
 //! kernel's row, a hand copy, was dropped; its figures stay in BENCHMARKS.md). The replacements are made on the text here,
 //! for this experiment only; a pattern that no longer occurs in the shader panics, so
 //! the harness cannot silently measure the wrong thing after the shader changes.
@@ -37,7 +37,7 @@ use std::time::Instant;
 use wgpu_sigmoid::cpu;
 use wgpu_sigmoid::kernel::SIGMOID_WGSL;
 use wgpu_sigmoid_cli::bench::Timestamps;
-use wgpu_sigmoid_cli::copy::COPY_WGSL;
+use wgpu_sigmoid_cli::copy::copy_wgsl;
 
 /// A variant: its name and the (pattern, replacement) edits that make it.
 type Variant = (&'static str, &'static [(&'static str, &'static str)]);
@@ -57,8 +57,8 @@ const VARIANTS: &[Variant] = &[
     (
         "prefix: + polynomial (returns u)",
         &[(
-            "    let u = 1.0 + opaque(fma(r * r, p, r));\n",
-            "    let u = 1.0 + opaque(fma(r * r, p, r));\n    return u;\n",
+            "    let u = 1.0 + opaque(fma(r * r, p, r), zero);\n",
+            "    let u = 1.0 + opaque(fma(r * r, p, r), zero);\n    return u;\n",
         )],
     ),
     (
@@ -111,22 +111,22 @@ const VARIANTS: &[Variant] = &[
         "without opaque() (compiler may fold the exact sums)",
         &[
             (
-                "    return bitcast<vec4<f32>>(bitcast<vec4<u32>>(v) ^ vec4<u32>(params.opaque_zero));",
-                "    return bitcast<vec4<f32>>(bitcast<vec4<u32>>(v) ^ vec4<u32>(params.opaque_zero * 0u));",
+                "    return bitcast<vec4<f32>>(bitcast<vec4<u32>>(v) ^ vec4<u32>(zero));",
+                "    return bitcast<vec4<f32>>(bitcast<vec4<u32>>(v) ^ vec4<u32>(zero * 0u));",
             ),
-            ("params.opaque_zero != 0u);", "false);"),
+            ("zero != 0u);", "false);"),
         ],
     ),
     // The shipped kernel hides n - q0 with a select; the kernel before hid it with the
     // XOR of the other opaque() calls, which LLVM scheduled far worse on lavapipe.
     (
         "n - q0 hidden by the XOR like the others (the previous kernel's form)",
-        &[("opaque_select(n - q0)", "opaque(n - q0)")],
+        &[("opaque_select(n - q0, zero)", "opaque(n - q0, zero)")],
     ),
     (
         "without the opaque() on exp's sum (1 + r + r^2 P(r))",
         &[(
-            "    let u = 1.0 + opaque(fma(r * r, p, r));",
+            "    let u = 1.0 + opaque(fma(r * r, p, r), zero);",
             "    let u = 1.0 + fma(r * r, p, r);",
         )],
     ),
@@ -138,8 +138,8 @@ const VARIANTS: &[Variant] = &[
         "one reciprocal instead of two divisions",
         &[
             (
-                "let q0 = opaque(n / d);",
-                "let inv = 1.0 / d;\n    let q0 = opaque(n * inv);",
+                "let q0 = opaque(n / d, zero);",
+                "let inv = 1.0 / d;\n    let q0 = opaque(n * inv, zero);",
             ),
             (
                 "let q = q0 + remainder / d;",
@@ -168,23 +168,23 @@ const VARIANTS: &[Variant] = &[
         &[
             (
                 "    let k = round(a * LOG2_E);\n",
-                "    let k_biased = opaque(fma(a, vec4<f32>(LOG2_E), vec4<f32>(TWO_POW_23_TIMES_1_5)));\n    let k = k_biased - TWO_POW_23_TIMES_1_5;\n",
+                "    let k_biased = opaque(fma(a, vec4<f32>(LOG2_E), vec4<f32>(TWO_POW_23_TIMES_1_5)), zero);\n    let k = k_biased - TWO_POW_23_TIMES_1_5;\n",
             ),
             (
                 "    let k_int = bitcast<vec4<i32>>(k + TWO_POW_23_TIMES_1_5) - vec4<i32>(TWO_POW_23_TIMES_1_5_BITS);\n",
                 "    let k_int = bitcast<vec4<i32>>(k_biased) - vec4<i32>(TWO_POW_23_TIMES_1_5_BITS);\n",
             ),
             (
-                "    let u = 1.0 + opaque(fma(r * r, p, r));\n",
-                "    let s = opaque(fma(r * r, p, r));\n    let u = 1.0 + s;\n",
+                "    let u = 1.0 + opaque(fma(r * r, p, r), zero);\n",
+                "    let s = opaque(fma(r * r, p, r), zero);\n    let u = 1.0 + s;\n",
             ),
             (
                 "    let d = 1.0 + e;\n",
                 "    let d = fma(s, pow2_k, 1.0 + pow2_k);\n",
             ),
             (
-                "let q0 = opaque(n / d);",
-                "let inv = 1.0 / d;\n    let q0 = opaque(n * inv);",
+                "let q0 = opaque(n / d, zero);",
+                "let inv = 1.0 / d;\n    let q0 = opaque(n * inv, zero);",
             ),
             (
                 "let q = q0 + remainder / d;",
@@ -219,7 +219,7 @@ const VARIANTS: &[Variant] = &[
             x[k] = vec4<f32>(input_scalar[base], input_scalar[base + 1u], input_scalar[base + 2u], input_scalar[base + 3u]);",
             ),
             (
-                "output_vec4[index] = sigmoid4(x[k]);",
+                "output_vec4[index] = sigmoid_vec4f(x[k], zero);",
                 "output_vec4[index] = x[k];",
             ),
         ],
@@ -227,8 +227,8 @@ const VARIANTS: &[Variant] = &[
     (
         "the kernel twice (sigmoid of 4 sigmoid(x) - 2)",
         &[(
-            "output_vec4[index] = sigmoid4(x[k]);",
-            "output_vec4[index] = sigmoid4(sigmoid4(x[k]) * 4.0 - 2.0);",
+            "output_vec4[index] = sigmoid_vec4f(x[k], zero);",
+            "output_vec4[index] = sigmoid_vec4f(sigmoid_vec4f(x[k], zero) * 4.0 - 2.0, zero);",
         )],
     ),
     (
@@ -251,8 +251,8 @@ const VARIANTS: &[Variant] = &[
     (
         "naive 1 / (1 + exp(-x)) with the builtin exp",
         &[(
-            "fn sigmoid4(x: vec4<f32>) -> vec4<f32> {\n",
-            "fn sigmoid4(x: vec4<f32>) -> vec4<f32> {\n    return 1.0 / (1.0 + exp(-x));\n",
+            "fn sigmoid_vec4f(x: vec4<f32>, zero: u32) -> vec4<f32> {\n",
+            "fn sigmoid_vec4f(x: vec4<f32>, zero: u32) -> vec4<f32> {\n    return 1.0 / (1.0 + exp(-x));\n",
         )],
     ),
 ];
@@ -265,8 +265,8 @@ const PER_COMPONENT_VARIANTS: &[Variant] = &[
     (
         "components one after another (each waits for the previous result)",
         &[(
-            "output_vec4[index] = sigmoid4(x[k]);",
-            "output_vec4[index] = sigmoid_components_in_sequence(x[k]);",
+            "output_vec4[index] = sigmoid_vec4f(x[k], zero);",
+            "output_vec4[index] = sigmoid_components_in_sequence(x[k], zero);",
         )],
     ),
     // Each component through a scalar copy of the algorithm, in sequence (register
@@ -274,8 +274,8 @@ const PER_COMPONENT_VARIANTS: &[Variant] = &[
     (
         "one component at a time",
         &[(
-            "output_vec4[index] = sigmoid4(x[k]);",
-            "output_vec4[index] = sigmoid_components(x[k]);",
+            "output_vec4[index] = sigmoid_vec4f(x[k], zero);",
+            "output_vec4[index] = sigmoid_components(x[k], zero);",
         )],
     ),
     // The JIT code loads a vec4 as four per-lane loops; this variant loads each
@@ -286,12 +286,12 @@ const PER_COMPONENT_VARIANTS: &[Variant] = &[
         &[
             ("x[k] = input_vec4[index];", "x[k] = vec4<f32>(0.0);"),
             (
-                "output_vec4[index] = sigmoid4(x[k]);",
+                "output_vec4[index] = sigmoid_vec4f(x[k], zero);",
                 "let base = index * 4u;
-            let y0 = sigmoid1(input_scalar[base]);
-            let y1 = sigmoid1(input_scalar[base + 1u]);
-            let y2 = sigmoid1(input_scalar[base + 2u]);
-            let y3 = sigmoid1(input_scalar[base + 3u]);
+            let y0 = sigmoid1(input_scalar[base], zero);
+            let y1 = sigmoid1(input_scalar[base + 1u], zero);
+            let y2 = sigmoid1(input_scalar[base + 2u], zero);
+            let y3 = sigmoid1(input_scalar[base + 3u], zero);
             output_vec4[index] = vec4<f32>(y0, y1, y2, y3);",
             ),
         ],
@@ -305,22 +305,22 @@ fn after(x: f32, previous: f32) -> f32 {
     return bitcast<f32>(bitcast<u32>(x) ^ (bitcast<u32>(previous) & params.opaque_zero));
 }
 
-fn sigmoid_components_in_sequence(x: vec4<f32>) -> vec4<f32> {
-    let y0 = sigmoid1(x.x);
-    let y1 = sigmoid1(after(x.y, y0));
-    let y2 = sigmoid1(after(x.z, y1));
-    let y3 = sigmoid1(after(x.w, y2));
+fn sigmoid_components_in_sequence(x: vec4<f32>, zero: u32) -> vec4<f32> {
+    let y0 = sigmoid1(x.x, zero);
+    let y1 = sigmoid1(after(x.y, y0), zero);
+    let y2 = sigmoid1(after(x.z, y1), zero);
+    let y3 = sigmoid1(after(x.w, y2), zero);
     return vec4<f32>(y0, y1, y2, y3);
 }
 ";
 
-/// The shader with `sigmoid4` evaluated one component at a time: the scalar functions
+/// The shader with `sigmoid_vec4f` evaluated one component at a time: the scalar functions
 /// are the vec4 ones with every vec4 type made scalar.
 fn per_component() -> String {
     let start = SIGMOID_WGSL.find("fn opaque(").expect("opaque");
     let end = SIGMOID_WGSL
-        .find("// Linear invocation index")
-        .expect("linear_index");
+        .find("// Scalar form of `sigmoid_vec4f`")
+        .expect("sigmoid_f32");
     let scalar = SIGMOID_WGSL[start..end]
         .replace("vec4<f32>", "f32")
         .replace("vec4<u32>", "u32")
@@ -328,9 +328,9 @@ fn per_component() -> String {
         .replace("opaque(", "opaque1(")
         .replace("opaque_select(", "opaque_select1(")
         .replace("scale_by_pow2(", "scale_by_pow2_1(")
-        .replace("sigmoid4(", "sigmoid1(");
+        .replace("sigmoid_vec4f(", "sigmoid1(");
     format!(
-        "{SIGMOID_WGSL}\n{scalar}\nfn sigmoid_components(x: vec4<f32>) -> vec4<f32> {{\n    return vec4<f32>(sigmoid1(x.x), sigmoid1(x.y), sigmoid1(x.z), sigmoid1(x.w));\n}}\n{IN_SEQUENCE}"
+        "{SIGMOID_WGSL}\n{scalar}\nfn sigmoid_components(x: vec4<f32>, zero: u32) -> vec4<f32> {{\n    return vec4<f32>(sigmoid1(x.x, zero), sigmoid1(x.y, zero), sigmoid1(x.z, zero), sigmoid1(x.w, zero));\n}}\n{IN_SEQUENCE}"
     )
 }
 
@@ -340,7 +340,7 @@ fn apply(base: &str, edits: &[(&str, &str)]) -> String {
     for (pattern, replacement) in edits {
         assert!(
             source.contains(pattern),
-            "pattern no longer in shaders/sigmoid.wgsl: {pattern}"
+            "pattern no longer in the shader (kernel::SIGMOID_WGSL): {pattern}"
         );
         source = source.replacen(pattern, replacement, 1);
     }
@@ -436,11 +436,7 @@ fn main() {
         mapped_at_creation: false,
     });
 
-    let mut sources = vec![(
-        "copy-only kernel".to_string(),
-        COPY_WGSL.to_string(),
-        "copy_main",
-    )];
+    let mut sources = vec![("copy-only kernel".to_string(), copy_wgsl(), "copy_main")];
     let only = std::env::var("ONLY").unwrap_or_default();
     let per_component = per_component();
     let shader = SIGMOID_WGSL.to_string();

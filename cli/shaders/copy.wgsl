@@ -1,15 +1,12 @@
 // Copy-only kernel: y = x with the dispatch shape of the sigmoid kernel's f32 forward
-// main pass (shaders/sigmoid.wgsl in the library): the same pipeline-overridable
-// workgroup size and vec4s per invocation, all loads before any store, the same index
-// layout and 2-D grid fold. It is the adapter's ceiling for an elementwise pass at that
-// shape; the benchmarks report the sigmoid kernel relative to it.
+// main pass: the same pipeline-overridable workgroup size and vec4s per invocation, all
+// loads before any store, the same index layout and 2-D grid fold. It is the adapter's
+// ceiling for an elementwise pass at that shape; the benchmarks report the sigmoid
+// kernel relative to it. Not valid alone: it follows the library's
+// `wgpu_sigmoid::wgsl::DISPATCH` (concatenation).
 
 @group(0) @binding(0) var<storage, read> input_vec4: array<vec4<f32>>;
 @group(0) @binding(1) var<storage, read_write> output_vec4: array<vec4<f32>>;
-
-override WORKGROUP_SIZE: u32 = 256u;
-override VEC4_PER_INVOCATION: u32 = 1u;
-const MAX_VEC4_PER_INVOCATION: u32 = 4u;
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn copy_main(
@@ -17,7 +14,7 @@ fn copy_main(
     @builtin(num_workgroups) grid: vec3<u32>,
     @builtin(local_invocation_index) local: u32,
 ) {
-    let first = (workgroup.y * grid.x + workgroup.x) * WORKGROUP_SIZE * VEC4_PER_INVOCATION + local;
+    let first = first_index(workgroup, grid, local, VEC4_PER_INVOCATION);
     let len = arrayLength(&input_vec4);
     var x: array<vec4<f32>, MAX_VEC4_PER_INVOCATION>;
     for (var k = 0u; k < VEC4_PER_INVOCATION; k++) {

@@ -6,8 +6,16 @@ use std::num::NonZeroU64;
 
 use wgpu_sigmoid::{DispatchShape, Sigmoid, kernel};
 
-/// WGSL source of the copy-only kernel.
-pub const COPY_WGSL: &str = include_str!("../shaders/copy.wgsl");
+/// WGSL source of the copy-only kernel: the library's dispatch shape
+/// ([`wgpu_sigmoid::wgsl::DISPATCH`]) followed by `cli/shaders/copy.wgsl`.
+#[must_use]
+pub fn copy_wgsl() -> String {
+    format!(
+        "{}\n{}",
+        wgpu_sigmoid::wgsl::DISPATCH,
+        include_str!("../shaders/copy.wgsl")
+    )
+}
 
 /// The copy pipeline on one device, at one dispatch shape.
 #[derive(Debug)]
@@ -24,7 +32,7 @@ impl CopyKernel {
         let shape = sigmoid.options().dispatch_shape.unwrap_or_default();
         let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some("wgpu-sigmoid.copy"),
-            source: wgpu::ShaderSource::Wgsl(COPY_WGSL.into()),
+            source: wgpu::ShaderSource::Wgsl(copy_wgsl().into()),
         });
         let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
             label: Some("wgpu-sigmoid.copy_main"),

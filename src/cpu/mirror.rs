@@ -1,4 +1,4 @@
-//! The GPU kernel's algorithm in Rust, step for step with `shaders/sigmoid.wgsl`.
+//! The GPU kernel's algorithm in Rust, step for step with `shaders/sigmoid_functions.wgsl`.
 //!
 //! It exists so that the algorithm can be judged on the CPU: over all 2³² inputs in a
 //! few seconds, and under the liberties WGSL allows a GPU compiler (subnormals flushed to

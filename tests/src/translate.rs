@@ -8,42 +8,40 @@ use std::process::Command;
 
 use naga::back::{glsl, hlsl, msl, spv};
 
-use super::shaders::processed;
+use super::shaders::{composed, host_constants, processed};
 use naga::valid::ModuleInfo;
 
-/// Every `.wgsl` file in `shaders/` and `cli/shaders/`, parsed, validated, and with its
-/// pipeline constants set as the host sets them: the defaults, and for the 16-bit
+/// Every shader with entry points as the host composes it (the library's kernels and the
+/// tool's copy kernel; the files of functions alone have nothing to translate), parsed,
+/// validated, and with its pipeline
+/// constants set as the host sets them: the default dispatch shape, and for the 16-bit
 /// kernels' `BF16` also `true` (as `NAME-bf16`).
 fn shaders() -> Vec<(String, naga::Module, ModuleInfo)> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut shaders = Vec::new();
-    for dir in [root.join("shaders"), root.join("cli/shaders")] {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.extension().is_none_or(|e| e != "wgsl") {
-                continue;
-            }
-            let source = std::fs::read_to_string(&path).unwrap();
-            let module = naga::front::wgsl::parse_str(&source).unwrap();
-            let name = path.file_stem().unwrap().to_string_lossy().into_owned();
-            let has_bf16 = module
-                .overrides
-                .iter()
-                .any(|(_, o)| o.name.as_deref() == Some("BF16"));
-            let mut variants = vec![(name.clone(), naga::back::PipelineConstants::default())];
-            if has_bf16 {
-                let mut constants = naga::back::PipelineConstants::default();
-                constants.insert("BF16".to_string(), 1.0);
-                variants.push((format!("{name}-bf16"), constants));
-            }
-            for (variant, constants) in variants {
-                let (module, info) = processed(&source, &constants);
-                shaders.push((variant, module, info));
-            }
+    for (name, source) in composed() {
+        let module = naga::front::wgsl::parse_str(&source).unwrap();
+        if module.entry_points.is_empty() {
+            continue;
+        }
+        let has_bf16 = module
+            .overrides
+            .iter()
+            .any(|(_, o)| o.name.as_deref() == Some("BF16"));
+        let shape = wgpu_sigmoid::DispatchShape::default();
+        let mut variants = vec![(name.to_string(), host_constants(shape, &[]))];
+        if has_bf16 {
+            variants.push((
+                format!("{name}-bf16"),
+                host_constants(shape, &[("BF16", 1.0)]),
+            ));
+        }
+        for (variant, constants) in variants {
+            let (module, info) = processed(&source, &constants);
+            shaders.push((variant, module, info));
         }
     }
     shaders.sort_by(|a, b| a.0.cmp(&b.0));
-    assert!(shaders.len() >= 2);
+    assert!(shaders.len() >= 3);
     shaders
 }
 

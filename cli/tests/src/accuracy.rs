@@ -23,7 +23,7 @@ fn sweep_mirror(stride: u32, arith: mirror::Arith) -> Report {
 fn mirror_is_faithful_with_ieee_arithmetic() {
     let report = sweep_mirror(4099, mirror::Arith::IEEE);
     assert!(report.meets(1), "{report}");
-    // 98.22 % over all 2³² inputs: exp is one rounded float (see shaders/sigmoid.wgsl).
+    // 98.22 % over all 2³² inputs: exp is one rounded float (see shaders/sigmoid_functions.wgsl).
     assert!(report.total().exact_percent() > 98.0, "{report}");
 }
 
