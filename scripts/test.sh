@@ -28,6 +28,8 @@ for backend in vulkan gl; do
   echo "=== kernel_ablation variants, one round on 64 Ki elements ==="
   WGPU_BACKEND=$backend N=65536 ITERATIONS=1 \
     cargo run --release -q -p wgpu-sigmoid-cli --example kernel_ablation > /dev/null
+  echo "=== fused_dense example (wgsl::FUNCTIONS in a user's kernel) ==="
+  WGPU_BACKEND=$backend cargo run --release -q --example fused_dense
   echo "=== Python tests on WGPU_BACKEND=$backend ==="
   WGPU_BACKEND=$backend "$PYTHON" -m pytest -q python/tests
   echo "=== Dask example on WGPU_BACKEND=$backend ==="

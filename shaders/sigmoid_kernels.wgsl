@@ -14,7 +14,7 @@
 
 struct Params {
     // Always 0: the `zero` of the functions, which XOR a value with it or select on it
-    // to hide the value from the compiler (see `opaque` and `opaque_select`).
+    // to hide the value from the compiler (see `sigmoid_opaque` and `sigmoid_opaque_select`).
     opaque_zero: u32,
     _pad0: u32,
     _pad1: u32,
@@ -128,16 +128,16 @@ override BF16: bool = false;
 
 fn halves_to_f32(h: vec4<u32>) -> vec4<f32> {
     if BF16 {
-        return bf16_to_f32(h);
+        return sigmoid_bf16_bits_to_f32(h);
     }
-    return f16_to_f32(h);
+    return sigmoid_f16_bits_to_f32(h);
 }
 
 fn f32_to_halves(v: vec4<f32>) -> vec4<u32> {
     if BF16 {
-        return f32_to_bf16(v);
+        return sigmoid_f32_to_bf16_bits(v);
     }
-    return f32_to_f16(v);
+    return sigmoid_f32_to_f16_bits(v);
 }
 
 // Sigmoid of the eight 16-bit floats packed in `w`.

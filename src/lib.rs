@@ -28,6 +28,8 @@
 //! - [`GpuTensor`] keeps data on the device between operations, and
 //!   [`Sigmoid::encode`] records the pass into your own command encoder, on tensors or
 //!   on [views](GpuTensor::view) of your own buffers.
+//! - [`wgsl::FUNCTIONS`] is the faithful sigmoid as WGSL functions, to fuse into your
+//!   own kernels (concatenation or naga_oil's `#import`).
 //! - [`cpu`] holds the correctly rounded reference every GPU result is tested against.
 //! - [`adapter`] chooses the adapter (`WGPU_BACKEND`, `WGPU_ADAPTER_NAME`,
 //!   `WGPU_POWER_PREF`).

@@ -1,14 +1,54 @@
 //! The shader's WGSL, for composing into your own shaders.
 //!
-//! [`FUNCTIONS`] is the math of the crate's kernels, and nothing else: the faithful
-//! sigmoid and its helpers, as functions with no bindings and no entry points. A shader
-//! that uses them is `FUNCTIONS` followed by its own text: plain concatenation.
+//! An elementwise pass alone is memory-bound: on a GPU the fast way to apply a sigmoid
+//! is inside the kernel that produces its input (a matmul's or a bias-add's epilogue).
+//! [`FUNCTIONS`] is the math of this crate's kernels, and nothing else, for exactly
+//! that: the faithful sigmoid and its helpers as WGSL functions, with no bindings, no
+//! entry points and no overrides.
+//!
+//! # Composing
+//!
+//! - **Concatenation**: your shader is `FUNCTIONS` followed by your own text
+//!   (`format!("{FUNCTIONS}\n{yours}")`). This is how the crate builds its own kernels.
+//! - **naga_oil** (Bevy's composer, 0.23, on naga 30 as wgpu 30): add `FUNCTIONS` as a
+//!   composable module with `as_name: Some("wgpu_sigmoid".into())`, and write
+//!   `#import wgpu_sigmoid::{sigmoid_vec4f, sigmoid_f32}` in your shader; naga_oil's
+//!   module is then written back to WGSL (or passed as naga IR) for wgpu.
+//!
+//! Both are tested (`tests/src/fusion.rs`) with the kernel of `examples/fused_dense.wgsl`,
+//! `y = sigmoid(x * w + b)`, on Vulkan and GL: at most 1 ULP from the correctly rounded
+//! sigmoid of the f32 pre-activation, subnormal results, ±inf and NaN included. WESL (the
+//! `wesl` crate) is not offered: its current versions (0.5, 0.6) need Rust 1.97.1, newer
+//! than this crate's toolchain.
+//!
+//! # The contract
+//!
+//! - `fn sigmoid_vec4f(x: vec4<f32>, zero: u32) -> vec4<f32>` and
+//!   `fn sigmoid_f32(x: f32, zero: u32) -> f32`: `1 / (1 + exp(-x))` within 1 ULP of
+//!   the correctly rounded result for every f32 input (the crate's `verify` checks all
+//!   2³²); NaN gives the same NaN quieted, `+inf` gives 1, `-inf` gives 0, and subnormal
+//!   results are kept even where the hardware flushes them.
+//! - `zero` must be 0 at run time, and read from memory the compiler cannot see
+//!   through: a uniform or storage word your host writes as 0, never a literal or a
+//!   `const`. The exact steps of the algorithm (Cody-Waite's error term, the division's
+//!   remainder, the order of exp's sum) are hidden behind it; a compiler that could
+//!   prove it 0 would be free to reassociate or contract them, and results would lose
+//!   accuracy.
+//! - Nothing in these functions may be reassociated: compile the shader without fast
+//!   math (wgpu compiles WGSL with the IEEE-following defaults; do not enable a
+//!   driver's fast-math or relaxed-precision options for it).
+//! - `fn sigmoid_gradient_vec4f(y: vec4<f32>, dy: vec4<f32>) -> vec4<f32>`:
+//!   `dy * (y * (1 - y))`, at most 3 ULP for finite inputs.
+//! - `sigmoid_f16_bits_to_f32`, `sigmoid_f32_to_f16_bits`, `sigmoid_bf16_bits_to_f32`
+//!   and `sigmoid_f32_to_bf16_bits` (`vec4<u32>` lanes holding 16-bit float bits in their
+//!   low half, to and from `vec4<f32>`): exact widening, and rounding to nearest even
+//!   with NaN kept, in integer arithmetic, so no hardware conversion can flush or round
+//!   differently.
+//! - Every name `FUNCTIONS` defines starts with `sigmoid_` or `SIGMOID_`: do not define
+//!   such names in a shader it is concatenated with.
 
-/// The faithful functions: `sigmoid_vec4f(x: vec4<f32>, zero: u32) -> vec4<f32>` and
-/// `sigmoid_f32(x: f32, zero: u32) -> f32`, where `zero` is a `u32` that is 0 at run
-/// time, read from the caller's own memory (a uniform or storage word), which keeps
-/// the compiler from rewriting the exact steps; the 16-bit conversions; and the
-/// gradient. Valid WGSL on its own (`shaders/sigmoid_functions.wgsl`).
+/// The faithful functions (see the [module](self) for the contract): valid WGSL on its
+/// own (`shaders/sigmoid_functions.wgsl`).
 pub const FUNCTIONS: &str = include_str!("../shaders/sigmoid_functions.wgsl");
 
 /// The dispatch shape the kernels share with the tool's copy kernel: the

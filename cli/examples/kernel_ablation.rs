@@ -50,15 +50,15 @@ const VARIANTS: &[Variant] = &[
     (
         "prefix: range reduction (returns r)",
         &[(
-            "    let r = fma(-k, vec4<f32>(LN2_LO), r_hi);\n",
-            "    let r = fma(-k, vec4<f32>(LN2_LO), r_hi);\n    return r;\n",
+            "    let r = fma(-k, vec4<f32>(SIGMOID_LN2_LO), r_hi);\n",
+            "    let r = fma(-k, vec4<f32>(SIGMOID_LN2_LO), r_hi);\n    return r;\n",
         )],
     ),
     (
         "prefix: + polynomial (returns u)",
         &[(
-            "    let u = 1.0 + opaque(fma(r * r, p, r), zero);\n",
-            "    let u = 1.0 + opaque(fma(r * r, p, r), zero);\n    return u;\n",
+            "    let u = 1.0 + sigmoid_opaque(fma(r * r, p, r), zero);\n",
+            "    let u = 1.0 + sigmoid_opaque(fma(r * r, p, r), zero);\n    return u;\n",
         )],
     ),
     (
@@ -78,15 +78,15 @@ const VARIANTS: &[Variant] = &[
     (
         "prefix: + corrected quotient (returns q)",
         &[(
-            "    let result = select(scale_by_pow2",
-            "    return q;\n    let result = select(scale_by_pow2",
+            "    let result = select(sigmoid_scale_by_pow2",
+            "    return q;\n    let result = select(sigmoid_scale_by_pow2",
         )],
     ),
     // One piece removed or rewritten.
     (
         "without subnormal scaling",
         &[(
-            "select(scale_by_pow2(q, pow2_k, k_int), q, positive)",
+            "select(sigmoid_scale_by_pow2(q, pow2_k, k_int), q, positive)",
             "select(q * pow2_k, q, positive)",
         )],
     ),
@@ -96,19 +96,19 @@ const VARIANTS: &[Variant] = &[
     (
         "subnormal results from the hardware (q * 2^(k+64) * 2^-64)",
         &[(
-            "select(scale_by_pow2(q, pow2_k, k_int), q, positive)",
+            "select(sigmoid_scale_by_pow2(q, pow2_k, k_int), q, positive)",
             "select(q * bitcast<vec4<f32>>(vec4<u32>(k_int + vec4<i32>(191)) << vec4<u32>(23u)) * 5.421010862427522e-20, q, positive)",
         )],
     ),
     (
         "without NaN select",
         &[(
-            "    return select(result, bitcast<vec4<f32>>(bits | vec4<u32>(QUIET_NAN_BIT)), is_nan);",
+            "    return select(result, bitcast<vec4<f32>>(bits | vec4<u32>(SIGMOID_QUIET_NAN_BIT)), is_nan);",
             "    return result;",
         )],
     ),
     (
-        "without opaque() (compiler may fold the exact sums)",
+        "without sigmoid_opaque() (compiler may fold the exact sums)",
         &[
             (
                 "    return bitcast<vec4<f32>>(bitcast<vec4<u32>>(v) ^ vec4<u32>(zero));",
@@ -118,15 +118,15 @@ const VARIANTS: &[Variant] = &[
         ],
     ),
     // The shipped kernel hides n - q0 with a select; the kernel before hid it with the
-    // XOR of the other opaque() calls, which LLVM scheduled far worse on lavapipe.
+    // XOR of the other sigmoid_opaque() calls, which LLVM scheduled far worse on lavapipe.
     (
         "n - q0 hidden by the XOR like the others (the previous kernel's form)",
-        &[("opaque_select(n - q0, zero)", "opaque(n - q0, zero)")],
+        &[("sigmoid_opaque_select(n - q0, zero)", "sigmoid_opaque(n - q0, zero)")],
     ),
     (
-        "without the opaque() on exp's sum (1 + r + r^2 P(r))",
+        "without the sigmoid_opaque() on exp's sum (1 + r + r^2 P(r))",
         &[(
-            "    let u = 1.0 + opaque(fma(r * r, p, r), zero);",
+            "    let u = 1.0 + sigmoid_opaque(fma(r * r, p, r), zero);",
             "    let u = 1.0 + fma(r * r, p, r);",
         )],
     ),
@@ -138,8 +138,8 @@ const VARIANTS: &[Variant] = &[
         "one reciprocal instead of two divisions",
         &[
             (
-                "let q0 = opaque(n / d, zero);",
-                "let inv = 1.0 / d;\n    let q0 = opaque(n * inv, zero);",
+                "let q0 = sigmoid_opaque(n / d, zero);",
+                "let inv = 1.0 / d;\n    let q0 = sigmoid_opaque(n * inv, zero);",
             ),
             (
                 "let q = q0 + remainder / d;",
@@ -150,11 +150,11 @@ const VARIANTS: &[Variant] = &[
     (
         "Estrin instead of Horner polynomial",
         &[(
-            "    var p = fma(vec4<f32>(P0), r, vec4<f32>(P1));
-    p = fma(p, r, vec4<f32>(P2));
-    p = fma(p, r, vec4<f32>(P3));
-    p = fma(p, r, vec4<f32>(P4));",
-            "    let p = fma(fma(vec4<f32>(P0), r, vec4<f32>(P1)), r * r, fma(vec4<f32>(P2), r, vec4<f32>(P3))) * r + vec4<f32>(P4);",
+            "    var p = fma(vec4<f32>(SIGMOID_P0), r, vec4<f32>(SIGMOID_P1));
+    p = fma(p, r, vec4<f32>(SIGMOID_P2));
+    p = fma(p, r, vec4<f32>(SIGMOID_P3));
+    p = fma(p, r, vec4<f32>(SIGMOID_P4));",
+            "    let p = fma(fma(vec4<f32>(SIGMOID_P0), r, vec4<f32>(SIGMOID_P1)), r * r, fma(vec4<f32>(SIGMOID_P2), r, vec4<f32>(SIGMOID_P3))) * r + vec4<f32>(SIGMOID_P4);",
         )],
     ),
     // Five rewrites that each save an operation or shorten the dependency chain, together:
@@ -167,24 +167,24 @@ const VARIANTS: &[Variant] = &[
         "leaner arithmetic: five savings together",
         &[
             (
-                "    let k = round(a * LOG2_E);\n",
-                "    let k_biased = opaque(fma(a, vec4<f32>(LOG2_E), vec4<f32>(TWO_POW_23_TIMES_1_5)), zero);\n    let k = k_biased - TWO_POW_23_TIMES_1_5;\n",
+                "    let k = round(a * SIGMOID_LOG2_E);\n",
+                "    let k_biased = sigmoid_opaque(fma(a, vec4<f32>(SIGMOID_LOG2_E), vec4<f32>(SIGMOID_TWO_POW_23_TIMES_1_5)), zero);\n    let k = k_biased - SIGMOID_TWO_POW_23_TIMES_1_5;\n",
             ),
             (
-                "    let k_int = bitcast<vec4<i32>>(k + TWO_POW_23_TIMES_1_5) - vec4<i32>(TWO_POW_23_TIMES_1_5_BITS);\n",
-                "    let k_int = bitcast<vec4<i32>>(k_biased) - vec4<i32>(TWO_POW_23_TIMES_1_5_BITS);\n",
+                "    let k_int = bitcast<vec4<i32>>(k + SIGMOID_TWO_POW_23_TIMES_1_5) - vec4<i32>(SIGMOID_TWO_POW_23_TIMES_1_5_BITS);\n",
+                "    let k_int = bitcast<vec4<i32>>(k_biased) - vec4<i32>(SIGMOID_TWO_POW_23_TIMES_1_5_BITS);\n",
             ),
             (
-                "    let u = 1.0 + opaque(fma(r * r, p, r), zero);\n",
-                "    let s = opaque(fma(r * r, p, r), zero);\n    let u = 1.0 + s;\n",
+                "    let u = 1.0 + sigmoid_opaque(fma(r * r, p, r), zero);\n",
+                "    let s = sigmoid_opaque(fma(r * r, p, r), zero);\n    let u = 1.0 + s;\n",
             ),
             (
                 "    let d = 1.0 + e;\n",
                 "    let d = fma(s, pow2_k, 1.0 + pow2_k);\n",
             ),
             (
-                "let q0 = opaque(n / d, zero);",
-                "let inv = 1.0 / d;\n    let q0 = opaque(n * inv, zero);",
+                "let q0 = sigmoid_opaque(n / d, zero);",
+                "let inv = 1.0 / d;\n    let q0 = sigmoid_opaque(n * inv, zero);",
             ),
             (
                 "let q = q0 + remainder / d;",
@@ -204,7 +204,7 @@ const VARIANTS: &[Variant] = &[
     (
         "k_int by WGSL's conversion vec4<i32>(k) (saturating)",
         &[(
-            "    let k_int = bitcast<vec4<i32>>(k + TWO_POW_23_TIMES_1_5) - vec4<i32>(TWO_POW_23_TIMES_1_5_BITS);\n",
+            "    let k_int = bitcast<vec4<i32>>(k + SIGMOID_TWO_POW_23_TIMES_1_5) - vec4<i32>(SIGMOID_TWO_POW_23_TIMES_1_5_BITS);\n",
             "    let k_int = vec4<i32>(k);\n",
         )],
     ),
@@ -234,18 +234,18 @@ const VARIANTS: &[Variant] = &[
     (
         "without the clamp of abs(x) to 2^-25 (subnormal intermediates)",
         &[(
-            "clamp(magnitude_bits, vec4<u32>(TINY_BITS), vec4<u32>(CLAMP_BITS))",
-            "min(magnitude_bits, vec4<u32>(CLAMP_BITS))",
+            "clamp(magnitude_bits, vec4<u32>(SIGMOID_TINY_BITS), vec4<u32>(SIGMOID_CLAMP_BITS))",
+            "min(magnitude_bits, vec4<u32>(SIGMOID_CLAMP_BITS))",
         )],
     ),
     (
-        // Issue #19: skip `scale_by_pow2` unless a lane's result is subnormal (same
+        // Issue #19: skip `sigmoid_scale_by_pow2` unless a lane's result is subnormal (same
         // bits). Measured slower on lavapipe and llvmpipe (BENCHMARKS.md "Issue #19");
         // kept here to be priced on a GPU, where divergence is per warp.
         "subnormal result only when a lane needs one (branch)",
         &[(
-            "    let result = select(scale_by_pow2(q, pow2_k, k_int), q, positive);\n",
-            "    var scaled = q * pow2_k;\n    if any((scaled < vec4<f32>(MIN_NORMAL)) & !positive) {\n        scaled = scale_by_pow2(q, pow2_k, k_int);\n    }\n    let result = select(scaled, q, positive);\n",
+            "    let result = select(sigmoid_scale_by_pow2(q, pow2_k, k_int), q, positive);\n",
+            "    var scaled = q * pow2_k;\n    if any((scaled < vec4<f32>(SIGMOID_MIN_NORMAL)) & !positive) {\n        scaled = sigmoid_scale_by_pow2(q, pow2_k, k_int);\n    }\n    let result = select(scaled, q, positive);\n",
         )],
     ),
     (
@@ -317,7 +317,9 @@ fn sigmoid_components_in_sequence(x: vec4<f32>, zero: u32) -> vec4<f32> {
 /// The shader with `sigmoid_vec4f` evaluated one component at a time: the scalar functions
 /// are the vec4 ones with every vec4 type made scalar.
 fn per_component() -> String {
-    let start = SIGMOID_WGSL.find("fn opaque(").expect("opaque");
+    let start = SIGMOID_WGSL
+        .find("fn sigmoid_opaque(")
+        .expect("sigmoid_opaque");
     let end = SIGMOID_WGSL
         .find("// Scalar form of `sigmoid_vec4f`")
         .expect("sigmoid_f32");
@@ -325,9 +327,9 @@ fn per_component() -> String {
         .replace("vec4<f32>", "f32")
         .replace("vec4<u32>", "u32")
         .replace("vec4<i32>", "i32")
-        .replace("opaque(", "opaque1(")
-        .replace("opaque_select(", "opaque_select1(")
-        .replace("scale_by_pow2(", "scale_by_pow2_1(")
+        .replace("sigmoid_opaque(", "opaque1(")
+        .replace("sigmoid_opaque_select(", "opaque_select1(")
+        .replace("sigmoid_scale_by_pow2(", "scale_by_pow2_1(")
         .replace("sigmoid_vec4f(", "sigmoid1(");
     format!(
         "{SIGMOID_WGSL}\n{scalar}\nfn sigmoid_components(x: vec4<f32>, zero: u32) -> vec4<f32> {{\n    return vec4<f32>(sigmoid1(x.x, zero), sigmoid1(x.y, zero), sigmoid1(x.z, zero), sigmoid1(x.w, zero));\n}}\n{IN_SEQUENCE}"

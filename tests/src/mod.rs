@@ -1,6 +1,7 @@
 mod backward;
 mod common;
 mod defects;
+mod fusion;
 mod gpu;
 mod half_float;
 mod instruction_budget;
