@@ -27,6 +27,8 @@ pub enum Measurement {
     Forward,
     /// Sigmoid::forward_into: host slice in, caller's slice out.
     ForwardInto,
+    /// Sigmoid::forward_into_async, driven by pollster: the async path's cost.
+    ForwardIntoAsync,
     /// Host memcpy of the same bytes (copy_from_slice).
     HostMemcpy,
     /// The CPU reference (wgpu_sigmoid::cpu::sigmoid) on one thread.
@@ -43,12 +45,13 @@ pub enum Measurement {
 
 impl Measurement {
     /// Every measurement, in the order the table lists them.
-    pub const ALL: [Measurement; 11] = [
+    pub const ALL: [Measurement; 12] = [
         Measurement::SigmoidKernel,
         Measurement::CopyKernel,
         Measurement::CopyBuffer,
         Measurement::Forward,
         Measurement::ForwardInto,
+        Measurement::ForwardIntoAsync,
         Measurement::HostMemcpy,
         Measurement::CpuReference,
         Measurement::KernelF16,
@@ -91,6 +94,7 @@ impl Measurement {
             Measurement::CopyBuffer => "copy_buffer_to_buffer",
             Measurement::Forward => "forward (end to end, new Vec)",
             Measurement::ForwardInto => "forward_into (end to end)",
+            Measurement::ForwardIntoAsync => "forward_into_async (end to end)",
             Measurement::HostMemcpy => "host memcpy",
             Measurement::CpuReference => "CPU reference (1 thread)",
             Measurement::KernelF16 => "f16 kernel",
@@ -230,6 +234,9 @@ impl<'s> Harness<'s> {
             Measurement::ForwardInto => {
                 host_clock(&mut || self.sigmoid.forward_into(&self.host, &mut self.out))
             }
+            Measurement::ForwardIntoAsync => host_clock(&mut || {
+                pollster::block_on(self.sigmoid.forward_into_async(&self.host, &mut self.out))
+            }),
             Measurement::HostMemcpy => host_clock(&mut || {
                 self.out.copy_from_slice(std::hint::black_box(&self.host));
                 Ok(())
