@@ -87,7 +87,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let n = x.len() as u64;
     let logits = GpuTensor::<f32>::view(&sigmoid, &logits, 0, n)?;
     let probabilities_view = GpuTensor::<f32>::view(&sigmoid, &probabilities, 0, n)?;
-    sigmoid.encode(&mut encoder, &logits, &probabilities_view)?;
+    sigmoid
+        .recorder()
+        .encode(&mut encoder, &logits, &probabilities_view)?;
     encoder.copy_buffer_to_buffer(&probabilities, 0, &readback, 0, readback.size());
     queue.submit([encoder.finish()]);
 

@@ -25,9 +25,10 @@
 //!   discrete GPUs). [`Sigmoid::builder`] chooses the adapter and the [`Options`].
 //! - Every call is generic over the [`Element`] type: `f32`, [`half::f16`],
 //!   [`half::bf16`].
-//! - [`GpuTensor`] keeps data on the device between operations, and
-//!   [`Sigmoid::encode`] records the pass into your own command encoder, on tensors or
-//!   on [views](GpuTensor::view) of your own buffers.
+//! - [`GpuTensor`] keeps data on the device between operations, and the device-side
+//!   [`Recorder`] ([`Sigmoid::recorder`]) records the pass into your own command
+//!   encoder or compute pass ([`Recorder::encode`]), on tensors or on
+//!   [views](GpuTensor::view) of your own buffers, with no blocking.
 //! - [`wgsl::FUNCTIONS`] is the faithful sigmoid as WGSL functions, to fuse into your
 //!   own kernels (concatenation or naga_oil's `#import`).
 //! - [`cpu`] holds the correctly rounded reference every GPU result is tested against.
@@ -46,6 +47,7 @@ mod element;
 mod error;
 pub mod kernel;
 mod liveness;
+mod recorder;
 mod rings;
 mod scopes;
 mod sigmoid;
@@ -59,6 +61,7 @@ pub use error::{DeviceLost, Error, MapError};
 /// The `half` crate, whose `f16` and `bf16` the API takes.
 pub use half;
 pub use kernel::DispatchShape;
+pub use recorder::{Recorder, Recording};
 pub use sigmoid::{Options, Sigmoid, SigmoidBuilder, Stats};
 pub use tensor::{GpuTensor, TENSOR_USAGES};
 pub use transfer::TransferPath;

@@ -6,8 +6,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use crate::adapter::{self, AdapterOptions};
-use crate::kernel::{self, Bindings, DispatchShape, Format, Kernels, Op};
+use crate::kernel::{self, DispatchShape, Format, Kernels, Op};
 use crate::liveness::Liveness;
+use crate::recorder::Recorder;
 use crate::rings::{Ring, Rings};
 use crate::scopes;
 use crate::tensor::Owner;
@@ -272,22 +273,15 @@ impl SigmoidBuilder {
 /// `-inf` gives 0, and subnormal results are not flushed.
 #[derive(Debug)]
 pub struct Sigmoid {
-    device: wgpu::Device,
-    queue: wgpu::Queue,
+    /// The device-side layer: device, queue, kernels, liveness.
+    recorder: Recorder,
     info: wgpu::AdapterInfo,
-    kernels: Kernels,
     /// The options in force: clamped to the device, the transfer path resolved.
     options: Options,
-    /// Most elements one dispatch covers (binding and grid limits).
-    dispatch_elements: u64,
     transfer: TransferPath,
     counters: Counters,
     /// The slots pieces go through: a ring per call in progress, reused by later calls.
     rings: Rings,
-    /// Whether the device is gone.
-    liveness: Liveness,
-    /// The token the tensors of this instance carry.
-    owner: Owner,
 }
 
 impl Sigmoid {
@@ -359,23 +353,34 @@ impl Sigmoid {
             dispatch_shape: Some(shape),
         };
         Ok(Sigmoid {
-            device,
-            queue,
-            kernels,
+            recorder: Recorder {
+                device,
+                queue,
+                kernels,
+                max_workgroups_per_dimension,
+                dispatch_elements,
+                liveness,
+                owner: Owner::new(info.name.clone()),
+            },
             options,
-            dispatch_elements,
             transfer,
             rings: Rings::default(),
             counters: Counters::default(),
-            liveness,
-            owner: Owner::new(info.name.clone()),
             info,
         })
     }
 
     /// The token of this instance, for the tensors it makes.
     pub(crate) fn owner(&self) -> Owner {
-        self.owner.clone()
+        self.recorder.owner.clone()
+    }
+
+    /// The device-side layer: records sigmoid and its gradient into your encoder or
+    /// compute pass ([`Recorder::encode`]), and submits work on tensors without
+    /// waiting ([`Recorder::forward_tensor`]).
+    #[must_use]
+    pub fn recorder(&self) -> &Recorder {
+        &self.recorder
     }
 
     /// The adapter this instance runs on.
@@ -387,13 +392,13 @@ impl Sigmoid {
     /// The device this instance runs on.
     #[must_use]
     pub fn device(&self) -> &wgpu::Device {
-        &self.device
+        &self.recorder.device
     }
 
     /// The queue this instance submits to.
     #[must_use]
     pub fn queue(&self) -> &wgpu::Queue {
-        &self.queue
+        &self.recorder.queue
     }
 
     /// The options in force: those asked for, clamped to the device
@@ -408,7 +413,7 @@ impl Sigmoid {
     /// device-resident work on longer ranges is split into several dispatches.
     #[must_use]
     pub fn dispatch_elements(&self) -> u64 {
-        self.dispatch_elements
+        self.recorder.dispatch_elements
     }
 
     /// Counts of what host calls have created and submitted so far.
@@ -589,7 +594,7 @@ impl Sigmoid {
             let entry = &mut ring[k % depth];
             if let Some(slot) = entry {
                 let bytes = bytemuck::cast_slice_mut(output);
-                slot.finish(&self.device, wait, bytes).await?;
+                slot.finish(&self.recorder.device, wait, bytes).await?;
             }
             let start = k * piece;
             let end = output.len().min(start + piece);
@@ -598,9 +603,16 @@ impl Sigmoid {
                 Source::One(x) => [Some(&x[start..end]), None],
                 Source::Two(y, dy) => [Some(&y[start..end]), Some(&dy[start..end])],
             };
-            let (commands, piece_bytes) =
-                scopes::scoped(&self.device, || self.record_piece(entry, kernel, &inputs))?;
-            let submission = transfer::submit(&self.device, &self.queue, commands, waiting).await?;
+            let (commands, piece_bytes) = scopes::scoped(&self.recorder.device, || {
+                self.record_piece(entry, kernel, &inputs)
+            })?;
+            let submission = transfer::submit(
+                &self.recorder.device,
+                &self.recorder.queue,
+                commands,
+                waiting,
+            )
+            .await?;
             self.counters.submissions.fetch_add(1, Ordering::Relaxed);
             if let Some(slot) = &mut ring[k % depth] {
                 slot.submitted(submission, start * size, piece_bytes);
@@ -609,7 +621,7 @@ impl Sigmoid {
         for k in pieces.saturating_sub(depth)..pieces {
             if let Some(slot) = &mut ring[k % depth] {
                 let bytes = bytemuck::cast_slice_mut(output);
-                slot.finish(&self.device, wait, bytes).await?;
+                slot.finish(&self.recorder.device, wait, bytes).await?;
             }
         }
         Ok(())
@@ -626,7 +638,7 @@ impl Sigmoid {
     ) -> Result<(wgpu::CommandBuffer, usize), Error> {
         let len = inputs[0].map_or(0, <[T]>::len);
         let piece_bytes = len * size_of::<T>();
-        let alignment = self.kernels.offset_alignment();
+        let alignment = self.recorder.kernels.offset_alignment();
         let stride = (piece_bytes as u64).div_ceil(alignment) * alignment;
         // (offset in the slot's input buffer, bytes) of each input.
         let uploads: Vec<(u64, &[u8])> = inputs
@@ -647,7 +659,7 @@ impl Sigmoid {
                     .take()
                     .map_or(needed, |old| (old.capacity * 2).max(needed))
                     .min(most.max(needed));
-                let slot = Slot::new(&self.device, self.transfer, grown);
+                let slot = Slot::new(&self.recorder.device, self.transfer, grown);
                 self.counters
                     .buffers_created
                     .fetch_add(slot.buffer_count(), Ordering::Relaxed);
@@ -658,19 +670,24 @@ impl Sigmoid {
         let bindings = slot.bindings(kernel, len, |input, output| {
             let inputs: Vec<(&wgpu::Buffer, u64)> =
                 uploads.iter().map(|&(offset, _)| (input, offset)).collect();
-            let made = self
-                .kernels
-                .bindings(&self.device, kernel, &inputs, (output, 0), len)?;
+            let made = self.recorder.kernels.bindings(
+                &self.recorder.device,
+                kernel,
+                &inputs,
+                (output, 0),
+                len,
+            )?;
             self.counters
                 .bind_groups_created
                 .fetch_add(made.count(), Ordering::Relaxed);
             Ok(made)
         })?;
-        let mut encoder = self
-            .device
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                label: Some("wgpu-sigmoid.forward"),
-            });
+        let mut encoder =
+            self.recorder
+                .device
+                .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                    label: Some("wgpu-sigmoid.forward"),
+                });
         slot.record_copies(&mut encoder, needed as usize, true);
         {
             let mut compute = kernel::begin_pass(&mut encoder);
@@ -680,67 +697,19 @@ impl Sigmoid {
         Ok((encoder.finish(), piece_bytes))
     }
 
-    /// The bind groups of `kernel` over `len` elements of `inputs` and `output` (buffer,
-    /// byte offset; the same range for in place), one per dispatch the binding limit
-    /// needs, made inside error scopes: a buffer wgpu refuses (destroyed, say) is an
-    /// error here, before anything is recorded. Offsets must meet the storage offset
-    /// alignment; the caller has checked the ranges.
-    pub(crate) fn bind_range(
-        &self,
-        kernel: (Op, Format),
-        inputs: &[(&wgpu::Buffer, u64)],
-        (output, output_offset): (&wgpu::Buffer, u64),
-        len: u64,
-    ) -> Result<Vec<Bindings>, Error> {
-        let size = kernel.1.element_bytes();
-        // Every dispatch but the last starts the next at an aligned offset.
-        let unit = (self.kernels.offset_alignment() / size).max(1);
-        let step = (self.dispatch_elements / unit * unit).max(unit);
-        self.scoped(|| {
-            let mut dispatches = Vec::new();
-            let mut first = 0;
-            while first < len {
-                let n = step.min(len - first);
-                let shifted: Vec<(&wgpu::Buffer, u64)> = inputs
-                    .iter()
-                    .map(|&(buffer, offset)| (buffer, offset + first * size))
-                    .collect();
-                dispatches.push(self.kernels.bindings(
-                    &self.device,
-                    kernel,
-                    &shifted,
-                    (output, output_offset + first * size),
-                    n,
-                )?);
-                first += n;
-            }
-            Ok(dispatches)
-        })
-    }
-
-    /// Records the dispatches of [`Sigmoid::bind_range`] as one compute pass.
-    pub(crate) fn record(&self, encoder: &mut wgpu::CommandEncoder, dispatches: &[Bindings]) {
-        let mut compute = kernel::begin_pass(encoder);
-        for bindings in dispatches {
-            bindings.dispatch(&mut compute, self.options.max_workgroups_per_dimension);
-        }
-    }
-
-    /// Runs `f` inside error scopes and returns its result, or the wgpu error it caused
-    /// (explained as device loss where that is the cause).
+    /// Runs `f` inside error scopes (see [`Recorder::scoped`]).
     pub(crate) fn scoped<T>(&self, f: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
-        scopes::scoped(&self.device, f).map_err(|e| self.explain(e))
+        self.recorder.scoped(f)
     }
 
-    /// `Err(DeviceLost)` once the device is gone; every call that needs the device
-    /// asks first.
+    /// `Err(DeviceLost)` once the device is gone.
     pub(crate) fn check_not_lost(&self) -> Result<(), Error> {
-        self.liveness.check(&self.device)
+        self.recorder.check_not_lost()
     }
 
-    /// Reports a failure as device loss when the device is gone, whatever wgpu called it.
+    /// Reports a failure as device loss when the device is gone.
     pub(crate) fn explain(&self, error: Error) -> Error {
-        self.liveness.explain(&self.device, error)
+        self.recorder.explain(error)
     }
 }
 

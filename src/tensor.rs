@@ -9,7 +9,6 @@
 
 use std::marker::PhantomData;
 
-use crate::kernel::Op;
 use crate::transfer::{self, MapReceiver, Waiting};
 use crate::{Element, Error, Sigmoid};
 
@@ -25,26 +24,26 @@ pub const TENSOR_USAGES: wgpu::BufferUsages = wgpu::BufferUsages::STORAGE
 /// buffer. 16-bit elements are stored packed, two per 4-byte word, element `2i` in the
 /// low half.
 ///
-/// Apply sigmoid with [`Sigmoid::forward_tensor`] / [`Sigmoid::forward_tensor_in_place`]
-/// or, batched with other work in your own encoder, [`Sigmoid::encode`]; read it back
+/// Apply sigmoid with [`Recorder::forward_tensor`](crate::Recorder::forward_tensor) / [`Recorder::forward_tensor_in_place`](crate::Recorder::forward_tensor_in_place)
+/// or, batched with other work in your own encoder, [`Recorder::encode`](crate::Recorder::encode); read it back
 /// with [`Sigmoid::download`]. Cloning a tensor clones the handle, not the data.
 ///
 /// ```
 /// # fn main() -> Result<(), wgpu_sigmoid::Error> {
 /// let sigmoid = wgpu_sigmoid::Sigmoid::new()?;
 /// let x = sigmoid.upload(&[-1.0f32, 0.0, 1.0])?;
-/// sigmoid.forward_tensor_in_place(&x)?;
+/// sigmoid.recorder().forward_tensor_in_place(&x)?;
 /// assert_eq!(sigmoid.download(&x)?, [0.26894143, 0.5, 0.7310586]);
 /// # Ok(())
 /// # }
 /// ```
 #[derive(Clone, Debug)]
 pub struct GpuTensor<T: Element = f32> {
-    buffer: wgpu::Buffer,
+    pub(crate) buffer: wgpu::Buffer,
     /// The instance that made the tensor (or the view): the only one that may use it.
-    owner: Owner,
-    offset: u64,
-    len: u64,
+    pub(crate) owner: Owner,
+    pub(crate) offset: u64,
+    pub(crate) len: u64,
     /// Whether the last word's padding half (odd 16-bit counts) is the tensor's own.
     owns_padding: bool,
     element: PhantomData<T>,
@@ -52,7 +51,7 @@ pub struct GpuTensor<T: Element = f32> {
 
 impl<T: Element> GpuTensor<T> {
     /// A view of `len` elements of your `buffer` from byte `offset`, for `sigmoid`'s
-    /// calls that take tensors ([`Sigmoid::encode`], [`Sigmoid::download`], …), and for
+    /// calls that take tensors ([`Recorder::encode`](crate::Recorder::encode), [`Sigmoid::download`], …), and for
     /// no other instance's. `buffer` must belong to `sigmoid`'s device (wgpu cannot tell
     /// a buffer's device; a wrong one is wgpu's undefined behaviour).
     ///
@@ -190,7 +189,7 @@ impl Sigmoid {
     /// for a view without `COPY_DST` usage, or an odd count of 16-bit elements in a view
     /// (its last word is shared with the element after the range).
     pub fn write<T: Element>(&self, tensor: &GpuTensor<T>, x: &[T]) -> Result<(), Error> {
-        self.check_device("tensor", tensor)?;
+        self.recorder().check_device("tensor", tensor)?;
         Error::check_lengths(("x", x.len() as u64), ("tensor", tensor.len))?;
         check_usage("tensor", tensor, wgpu::BufferUsages::COPY_DST)?;
         self.check_not_lost()?;
@@ -252,7 +251,7 @@ impl Sigmoid {
         tensor: &GpuTensor<T>,
         out: &mut [T],
     ) -> Result<(), Error> {
-        self.check_device("tensor", tensor)?;
+        self.recorder().check_device("tensor", tensor)?;
         Error::check_lengths(("out", out.len() as u64), ("tensor", tensor.len))?;
         check_usage("tensor", tensor, wgpu::BufferUsages::COPY_SRC)?;
         if out.is_empty() {
@@ -318,187 +317,6 @@ impl Sigmoid {
             Ok(())
         })
     }
-
-    /// Submits `output = sigmoid(input)` (same length and type) and returns without
-    /// waiting; a later [`Sigmoid::download`] sees the result.
-    ///
-    /// # Errors
-    ///
-    /// As [`Sigmoid::encode`]; nothing is submitted then.
-    pub fn forward_tensor<T: Element>(
-        &self,
-        input: &GpuTensor<T>,
-        output: &GpuTensor<T>,
-    ) -> Result<(), Error> {
-        self.submit(|encoder| self.encode(encoder, input, output))
-    }
-
-    /// Submits `tensor = sigmoid(tensor)` and returns without waiting.
-    ///
-    /// # Errors
-    ///
-    /// As [`Sigmoid::encode`]; nothing is submitted then.
-    pub fn forward_tensor_in_place<T: Element>(&self, tensor: &GpuTensor<T>) -> Result<(), Error> {
-        self.submit(|encoder| self.encode(encoder, tensor, tensor))
-    }
-
-    /// Submits the gradient `dx = dy · y · (1 − y)` of three tensors of the same length
-    /// (as [`Sigmoid::backward`]) and returns without waiting.
-    ///
-    /// # Errors
-    ///
-    /// As [`Sigmoid::encode_backward`]; nothing is submitted then.
-    pub fn backward_tensor<T: Element>(
-        &self,
-        y: &GpuTensor<T>,
-        dy: &GpuTensor<T>,
-        dx: &GpuTensor<T>,
-    ) -> Result<(), Error> {
-        self.submit(|encoder| self.encode_backward(encoder, y, dy, dx))
-    }
-
-    fn submit(
-        &self,
-        record: impl FnOnce(&mut wgpu::CommandEncoder) -> Result<(), Error>,
-    ) -> Result<(), Error> {
-        self.check_not_lost()?;
-        let mut encoder = self
-            .device()
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                label: Some("wgpu-sigmoid.tensor_op"),
-            });
-        record(&mut encoder)?;
-        self.scoped(|| {
-            self.queue().submit([encoder.finish()]);
-            Ok(())
-        })
-    }
-
-    /// Records `output = sigmoid(input)` for two tensors of the same length and type
-    /// into `encoder` (your own, with your other passes; nothing runs until you submit
-    /// it), as one compute pass. The same tensor for both is in place. Wrap ranges of
-    /// your own buffers with [`GpuTensor::view`].
-    ///
-    /// Everything is checked before anything is recorded: on `Err` the encoder is as it
-    /// was and stays usable. Any length works: ranges longer than one storage binding are
-    /// split into several dispatches.
-    ///
-    /// ```
-    /// # fn main() -> Result<(), wgpu_sigmoid::Error> {
-    /// let sigmoid = wgpu_sigmoid::Sigmoid::new()?;
-    /// let device = sigmoid.device();
-    /// let buffer = device.create_buffer(&wgpu::BufferDescriptor {
-    ///     label: Some("my activations"),
-    ///     size: 1024,
-    ///     usage: wgpu_sigmoid::TENSOR_USAGES,
-    ///     mapped_at_creation: false,
-    /// });
-    /// let x = wgpu_sigmoid::GpuTensor::<f32>::view(&sigmoid, &buffer, 0, 256)?;
-    /// let mut encoder = device.create_command_encoder(&Default::default());
-    /// sigmoid.encode(&mut encoder, &x, &x)?; // in place
-    /// sigmoid.queue().submit([encoder.finish()]);
-    /// assert_eq!(sigmoid.download(&x)?, vec![0.5; 256]);
-    /// # Ok(())
-    /// # }
-    /// ```
-    ///
-    /// # Errors
-    ///
-    /// [`Error::DeviceMismatch`] for a tensor of another device,
-    /// [`Error::LengthMismatch`], [`Error::InvalidArgument`] for one buffer at two
-    /// different offsets (WebGPU forbids binding one buffer as read-only and writable
-    /// storage in the same dispatch), [`Error::Validation`] for a buffer wgpu refuses
-    /// (destroyed, say).
-    pub fn encode<T: Element>(
-        &self,
-        encoder: &mut wgpu::CommandEncoder,
-        input: &GpuTensor<T>,
-        output: &GpuTensor<T>,
-    ) -> Result<(), Error> {
-        self.check_device("input", input)?;
-        self.check_device("output", output)?;
-        Error::check_lengths(("output", output.len), ("input", input.len))?;
-        let same_buffer = input.buffer == output.buffer;
-        if same_buffer && input.offset != output.offset {
-            return Err(Error::InvalidArgument(format!(
-                "input and output are the same buffer at different offsets ({} and {}): \
-                 WebGPU forbids reading and writing one buffer in a dispatch through \
-                 separate bindings; use separate buffers, or the same offset for in place",
-                input.offset, output.offset
-            )));
-        }
-        self.encode_op(encoder, Op::Forward, &[input], output)
-    }
-
-    /// Records the gradient `dx = dy · y · (1 − y)` of three tensors of the same length
-    /// into `encoder`, as [`Sigmoid::encode`] records the forward pass. `dx` must be a
-    /// buffer of its own: WebGPU forbids reading and writing one buffer in a dispatch.
-    ///
-    /// # Errors
-    ///
-    /// As [`Sigmoid::encode`]; [`Error::InvalidArgument`] when `dx` shares a buffer
-    /// with `y` or `dy`.
-    pub fn encode_backward<T: Element>(
-        &self,
-        encoder: &mut wgpu::CommandEncoder,
-        y: &GpuTensor<T>,
-        dy: &GpuTensor<T>,
-        dx: &GpuTensor<T>,
-    ) -> Result<(), Error> {
-        self.check_device("y", y)?;
-        self.check_device("dy", dy)?;
-        self.check_device("dx", dx)?;
-        Error::check_lengths(("dy", dy.len), ("y", y.len))?;
-        Error::check_lengths(("dx", dx.len), ("y", y.len))?;
-        if dx.buffer == y.buffer || dx.buffer == dy.buffer {
-            return Err(Error::InvalidArgument(
-                "dx must not share a buffer with y or dy: WebGPU forbids reading and \
-                 writing one buffer in a dispatch"
-                    .into(),
-            ));
-        }
-        self.encode_op(encoder, Op::Backward, &[y, dy], dx)
-    }
-
-    /// Makes every bind group first (where wgpu refuses a buffer, before the encoder
-    /// is touched), then records the pass.
-    fn encode_op<T: Element>(
-        &self,
-        encoder: &mut wgpu::CommandEncoder,
-        op: Op,
-        inputs: &[&GpuTensor<T>],
-        output: &GpuTensor<T>,
-    ) -> Result<(), Error> {
-        if output.len == 0 {
-            return Ok(());
-        }
-        self.check_not_lost()?;
-        let input_ranges: Vec<(&wgpu::Buffer, u64)> =
-            inputs.iter().map(|t| (&t.buffer, t.offset)).collect();
-        let dispatches = self.bind_range(
-            (op, T::FORMAT),
-            &input_ranges,
-            (&output.buffer, output.offset),
-            output.len,
-        )?;
-        self.record(encoder, &dispatches);
-        Ok(())
-    }
-
-    fn check_device<T: Element>(
-        &self,
-        argument: &'static str,
-        tensor: &GpuTensor<T>,
-    ) -> Result<(), Error> {
-        if tensor.owner.same(&self.owner()) {
-            return Ok(());
-        }
-        Err(Error::DeviceMismatch {
-            argument,
-            tensor_adapter: tensor.owner.adapter.clone(),
-            adapter: self.adapter_info().name.clone(),
-        })
-    }
 }
 
 /// Which [`Sigmoid`] made a tensor: a token of that instance, and its adapter's name
@@ -506,7 +324,7 @@ impl Sigmoid {
 #[derive(Clone, Debug)]
 pub(crate) struct Owner {
     token: std::sync::Arc<()>,
-    adapter: String,
+    pub(crate) adapter: String,
 }
 
 impl Owner {
@@ -517,7 +335,7 @@ impl Owner {
         }
     }
 
-    fn same(&self, other: &Owner) -> bool {
+    pub(crate) fn same(&self, other: &Owner) -> bool {
         std::sync::Arc::ptr_eq(&self.token, &other.token)
     }
 }

@@ -147,13 +147,13 @@ fn pieces_and_apis_agree() {
     let (y, dy) = inputs(10_007, 90);
     let (ty, tdy) = (shared.upload(&y).unwrap(), shared.upload(&dy).unwrap());
     let tdx = shared.zeros(y.len() as u64).unwrap();
-    shared.backward_tensor(&ty, &tdy, &tdx).unwrap();
+    shared.recorder().backward_tensor(&ty, &tdy, &tdx).unwrap();
     assert_eq!(
         bits(&shared.download(&tdx).unwrap()),
         bits(&shared.backward(&y, &dy).unwrap())
     );
     assert!(matches!(
-        shared.backward_tensor(&ty, &tdy, &ty),
+        shared.recorder().backward_tensor(&ty, &tdy, &ty),
         Err(Error::InvalidArgument(_))
     ));
 

@@ -269,13 +269,13 @@ fn every_dispatch_shape_gives_the_same_bits() {
             );
             let tensor = sigmoid.upload(&x).unwrap();
             let y = sigmoid.zeros::<f32>(len as u64).unwrap();
-            sigmoid.forward_tensor(&tensor, &y).unwrap();
+            sigmoid.recorder().forward_tensor(&tensor, &y).unwrap();
             assert_eq!(
                 bits(&sigmoid.download(&y).unwrap()),
                 bits(&want),
                 "{shape:?} encode {len}"
             );
-            sigmoid.forward_tensor_in_place(&tensor).unwrap();
+            sigmoid.recorder().forward_tensor_in_place(&tensor).unwrap();
             assert_eq!(
                 bits(&sigmoid.download(&tensor).unwrap()),
                 bits(&want),

@@ -50,16 +50,19 @@ fn every_call(
             "download_into",
             sigmoid.download_into(a, &mut vec![0.0; a.len() as usize]),
         ),
-        ("forward_tensor", sigmoid.forward_tensor(a, b)),
+        ("forward_tensor", sigmoid.recorder().forward_tensor(a, b)),
         (
             "forward_tensor_in_place",
-            sigmoid.forward_tensor_in_place(a),
+            sigmoid.recorder().forward_tensor_in_place(a),
         ),
-        ("backward_tensor", sigmoid.backward_tensor(a, b, c)),
-        ("encode", sigmoid.encode(&mut encoder(), a, b)),
+        (
+            "backward_tensor",
+            sigmoid.recorder().backward_tensor(a, b, c),
+        ),
+        ("encode", sigmoid.recorder().encode(&mut encoder(), a, b)),
         (
             "encode_backward",
-            sigmoid.encode_backward(&mut encoder(), a, b, c),
+            sigmoid.recorder().encode_backward(&mut encoder(), a, b, c),
         ),
     ]
 }
@@ -67,7 +70,10 @@ fn every_call(
 /// Destroys `sigmoid`'s device and checks every call: `DeviceLost`, one readable sentence.
 fn every_call_is_device_lost(sigmoid: Sigmoid, what: &'static str) -> Vec<Error> {
     let tensors = [(); 3].map(|()| sigmoid.upload(&test_data(1024, 2)).unwrap());
-    sigmoid.forward_tensor_in_place(&tensors[0]).unwrap();
+    sigmoid
+        .recorder()
+        .forward_tensor_in_place(&tensors[0])
+        .unwrap();
     sigmoid.device().destroy();
     let mut errors = Vec::new();
     for (call, result) in every_call(&sigmoid, &tensors) {

@@ -15,7 +15,7 @@ fn tensors_match_the_host_api() {
         let expected = sigmoid.forward(&x).unwrap();
         let input = sigmoid.upload(&x).unwrap();
         let output = sigmoid.zeros(len as u64).unwrap();
-        sigmoid.forward_tensor(&input, &output).unwrap();
+        sigmoid.recorder().forward_tensor(&input, &output).unwrap();
         assert_eq!(
             bits(&sigmoid.download(&output).unwrap()),
             bits(&expected),
@@ -27,7 +27,7 @@ fn tensors_match_the_host_api() {
             bits(&x),
             "len {len}"
         );
-        sigmoid.forward_tensor_in_place(&input).unwrap();
+        sigmoid.recorder().forward_tensor_in_place(&input).unwrap();
         let mut in_place = vec![0.0; len];
         sigmoid.download_into(&input, &mut in_place).unwrap();
         assert_eq!(bits(&in_place), bits(&expected), "len {len}");
@@ -44,7 +44,7 @@ fn sixteen_bit_tensors_match_the_host_api() {
             .collect();
         let input = sigmoid.upload(&x).unwrap();
         let output = sigmoid.zeros::<half::f16>(len as u64).unwrap();
-        sigmoid.forward_tensor(&input, &output).unwrap();
+        sigmoid.recorder().forward_tensor(&input, &output).unwrap();
         let on_device = sigmoid.download(&output).unwrap();
         let on_host = sigmoid.forward(&x).unwrap();
         let b = |v: &[half::f16]| v.iter().map(|h| h.to_bits()).collect::<Vec<_>>();
@@ -61,7 +61,7 @@ fn sixteen_bit_tensors_match_the_host_api() {
             .collect();
         let input = sigmoid.upload(&xb).unwrap();
         let output = sigmoid.zeros::<half::bf16>(len as u64).unwrap();
-        sigmoid.forward_tensor(&input, &output).unwrap();
+        sigmoid.recorder().forward_tensor(&input, &output).unwrap();
         let bb = |v: &[half::bf16]| v.iter().map(|h| h.to_bits()).collect::<Vec<_>>();
         assert_eq!(
             bb(&sigmoid.download(&output).unwrap()),
@@ -74,7 +74,7 @@ fn sixteen_bit_tensors_match_the_host_api() {
         let dy: Vec<half::f16> = vec![half::f16::from_f32(-1.5); len];
         let (ty, tdy) = (sigmoid.upload(&y).unwrap(), sigmoid.upload(&dy).unwrap());
         let tdx = sigmoid.zeros::<half::f16>(len as u64).unwrap();
-        sigmoid.backward_tensor(&ty, &tdy, &tdx).unwrap();
+        sigmoid.recorder().backward_tensor(&ty, &tdy, &tdx).unwrap();
         assert_eq!(
             b(&sigmoid.download(&tdx).unwrap()),
             b(&sigmoid.backward(&y, &dy).unwrap()),
@@ -88,7 +88,9 @@ fn sixteen_bit_tensors_match_the_host_api() {
     let input_view = GpuTensor::<half::f16>::view(sigmoid, input.buffer(), 0, 7).unwrap();
     let output_view = GpuTensor::<half::f16>::view(sigmoid, output.buffer(), 0, 7).unwrap();
     submit_with(sigmoid, |encoder| {
-        sigmoid.encode(encoder, &input_view, &output_view)
+        sigmoid
+            .recorder()
+            .encode(encoder, &input_view, &output_view)
     })
     .unwrap();
     let after = sigmoid.download(&output).unwrap();
@@ -97,7 +99,10 @@ fn sixteen_bit_tensors_match_the_host_api() {
     assert!(after[7..].iter().all(|&v| v == sentinel), "{after:?}");
     // In place on an odd count: the element after the range keeps its value.
     let five = GpuTensor::<half::f16>::view(sigmoid, output.buffer(), 0, 5).unwrap();
-    submit_with(sigmoid, |encoder| sigmoid.encode(encoder, &five, &five)).unwrap();
+    submit_with(sigmoid, |encoder| {
+        sigmoid.recorder().encode(encoder, &five, &five)
+    })
+    .unwrap();
     let again = sigmoid.download(&output).unwrap();
     let twice = sigmoid.forward(&[expected]).unwrap()[0];
     assert!(again[..5].iter().all(|&v| v == twice), "{again:?}");
@@ -109,7 +114,7 @@ fn sixteen_bit_tensors_match_the_host_api() {
             .map(|i| half::bf16::from_f32(i as f32 * 0.01 - 3.0))
             .collect();
         let t = sigmoid.upload(&x).unwrap();
-        sigmoid.forward_tensor_in_place(&t).unwrap();
+        sigmoid.recorder().forward_tensor_in_place(&t).unwrap();
         let bb = |v: &[half::bf16]| v.iter().map(|h| h.to_bits()).collect::<Vec<_>>();
         assert_eq!(
             bb(&sigmoid.download(&t).unwrap()),
@@ -120,7 +125,7 @@ fn sixteen_bit_tensors_match_the_host_api() {
     let t = sigmoid.upload(&[half::f16::ONE; 4]).unwrap();
     let u = sigmoid.upload(&[half::f16::ONE; 4]).unwrap();
     assert!(matches!(
-        sigmoid.backward_tensor(&t, &u, &t),
+        sigmoid.recorder().backward_tensor(&t, &u, &t),
         Err(Error::InvalidArgument(_))
     ));
 }
@@ -141,9 +146,9 @@ fn many_operations_in_one_submission() {
             label: Some("test batch"),
         });
     // b = σ(a); c = σ(b); c = σ(c) — three dependent passes, one submit.
-    sigmoid.encode(&mut encoder, &a, &b).unwrap();
-    sigmoid.encode(&mut encoder, &b, &c).unwrap();
-    sigmoid.encode(&mut encoder, &c, &c).unwrap();
+    sigmoid.recorder().encode(&mut encoder, &a, &b).unwrap();
+    sigmoid.recorder().encode(&mut encoder, &b, &c).unwrap();
+    sigmoid.recorder().encode(&mut encoder, &c, &c).unwrap();
     let before = sigmoid.stats().submissions;
     sigmoid.queue().submit([encoder.finish()]);
     let once = sigmoid.forward(&x).unwrap();
@@ -169,7 +174,7 @@ fn long_tensors_are_split_into_aligned_dispatches() {
     assert!(sigmoid.dispatch_elements() < 10_000);
     let x = test_data(100_003, 32);
     let t = sigmoid.upload(&x).unwrap();
-    sigmoid.forward_tensor_in_place(&t).unwrap();
+    sigmoid.recorder().forward_tensor_in_place(&t).unwrap();
     assert_matches_reference(&x, &sigmoid.download(&t).unwrap());
 }
 
@@ -236,7 +241,9 @@ fn encode_works_on_unpadded_ranges_at_offsets_in_callers_buffers() {
         let input_view = GpuTensor::<f32>::view(&sigmoid, &input, input_offset, len).unwrap();
         let output_view = GpuTensor::<f32>::view(&sigmoid, &output, output_offset, len).unwrap();
         submit_with(&sigmoid, |encoder| {
-            sigmoid.encode(encoder, &input_view, &output_view)
+            sigmoid
+                .recorder()
+                .encode(encoder, &input_view, &output_view)
         })
         .unwrap();
         // A view reads back like a tensor.
@@ -298,11 +305,14 @@ fn encode_rejects_bad_arguments_with_typed_errors() {
     let at = |buffer: &wgpu::Buffer, offset| {
         GpuTensor::<f32>::view(&sigmoid, buffer, offset, 16).unwrap()
     };
-    match sigmoid.encode(&mut encoder, &at(&good, 0), &at(&good, alignment)) {
+    match sigmoid
+        .recorder()
+        .encode(&mut encoder, &at(&good, 0), &at(&good, alignment))
+    {
         Err(Error::InvalidArgument(text)) => assert!(text.contains("same buffer"), "{text}"),
         other => panic!("same buffer, other offset: expected InvalidArgument, got {other:?}"),
     }
-    match sigmoid.encode(
+    match sigmoid.recorder().encode(
         &mut encoder,
         &at(&good, 0),
         &GpuTensor::view(&sigmoid, &other, 0, 15).unwrap(),
@@ -327,4 +337,34 @@ fn encode_rejects_bad_arguments_with_typed_errors() {
         sigmoid.zeros::<f32>(u64::MAX / 2),
         Err(Error::Unsupported(_))
     ));
+}
+
+#[test]
+fn the_recorder_records_into_a_compute_pass_of_the_callers_as_into_an_encoder() {
+    let Some(sigmoid) = gpu() else { return };
+    let x = test_data(10_001, 11);
+    let dy = test_data(10_001, 12);
+    let (input, gradient) = (sigmoid.upload(&x).unwrap(), sigmoid.upload(&dy).unwrap());
+    let (y, dx) = (
+        sigmoid.zeros::<f32>(x.len() as u64).unwrap(),
+        sigmoid.zeros::<f32>(x.len() as u64).unwrap(),
+    );
+    // One pass of the caller's, both operations recorded into it.
+    submit_with(sigmoid, |encoder| {
+        let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+            label: Some("caller's pass"),
+            timestamp_writes: None,
+        });
+        let recorder = sigmoid.recorder();
+        recorder.encode(&mut pass, &input, &y).unwrap();
+        recorder
+            .encode_backward(&mut pass, &input, &gradient, &dx)
+            .unwrap();
+    });
+    let forward = sigmoid.download(&y).unwrap();
+    assert_eq!(bits(&forward), bits(&sigmoid.forward(&x).unwrap()));
+    assert_eq!(
+        bits(&sigmoid.download(&dx).unwrap()),
+        bits(&sigmoid.backward(&x, &dy).unwrap())
+    );
 }
