@@ -280,6 +280,50 @@ pub(crate) struct Kernels {
 
 const FORMATS: [Format; 3] = [Format::F32, Format::F16, Format::Bf16];
 
+/// How a range of elements splits between the main pass (whole 16-byte groups: four
+/// `f32`s or eight 16-bit floats per invocation) and the tail.
+struct Split {
+    main_invocations: u64,
+    /// Bytes of the whole groups.
+    whole: u64,
+    /// Elements after them.
+    tail_len: u64,
+    /// Bytes of the range (16-bit ranges rounded up to whole words).
+    range_bytes: u64,
+}
+
+impl Split {
+    fn new(format: Format, len: u64) -> Split {
+        let (per_invocation, range_bytes) = if format.is_half() {
+            (8, len.div_ceil(2) * 4)
+        } else {
+            (4, len * 4)
+        };
+        let main_invocations = len / per_invocation;
+        Split {
+            main_invocations,
+            whole: main_invocations * 16,
+            tail_len: len % per_invocation,
+            range_bytes,
+        }
+    }
+
+    fn tail_bytes(&self) -> u64 {
+        self.range_bytes - self.whole
+    }
+
+    /// (offset, size) of the tail binding of the range that starts at `base`. A binding
+    /// must start at an aligned offset: it starts at the last aligned offset before the
+    /// tail and ends with the range. The tail shaders handle the last elements of their
+    /// binding, which are the range's tail, because the alignment is a multiple of 16
+    /// bytes (whole groups; WebGPU requires at least 32).
+    fn tail_binding(&self, base: u64, alignment: u64) -> (u64, u64) {
+        let tail = base + self.whole;
+        let offset = tail - (tail - base) % alignment;
+        (offset, base + self.range_bytes - offset)
+    }
+}
+
 /// The bind groups of one pass over one range, with their pipelines: the main pass
 /// over whole 16-byte groups (if any) and the tail (if any).
 #[derive(Clone, Debug)]
@@ -380,42 +424,11 @@ impl Kernels {
         device: &wgpu::Device,
         (op, format): (Op, Format),
         inputs: &[(&wgpu::Buffer, u64)],
-        (output, output_offset): (&wgpu::Buffer, u64),
+        output: (&wgpu::Buffer, u64),
         len: u64,
     ) -> Result<Bindings, Error> {
-        let kernel = self
-            .kernels
-            .get(&(op, format))
-            .ok_or_else(|| internal(format!("no kernel for {op:?} on {format:?}")))?;
-        // In place only where the kernel has in-place entry points (the gradient's
-        // callers keep dx apart from y and dy).
-        let in_place = kernel.in_place.is_some()
-            && inputs
-                .first()
-                .is_some_and(|&(buffer, offset)| buffer == output && offset == output_offset);
-        let (main_stage, tail_stage) = match (&kernel.in_place, in_place) {
-            (Some((main, tail)), true) => (main, tail),
-            _ => (&kernel.main, &kernel.tail),
-        };
-        // Elements per 16-byte main-pass invocation and bytes of the range.
-        let (per_invocation, range_bytes) = if format.is_half() {
-            (8, len.div_ceil(2) * 4)
-        } else {
-            (4, len * 4)
-        };
-        let main_invocations = len / per_invocation;
-        let whole = main_invocations * 16;
-        let tail_len = len % per_invocation;
-        let tail_bytes = range_bytes - whole;
-        // The tail binding must start at an aligned offset: it starts at the last
-        // aligned offset before the tail and ends with the range. The tail shaders handle
-        // the last elements of their binding, which are the range's tail, because the
-        // alignment is a multiple of 16 bytes (whole groups; WebGPU requires at least 32).
-        let tail_offset = |base: u64| {
-            let tail = base + whole;
-            tail - (tail - base) % self.offset_alignment
-        };
-        let tail_size = |base: u64| base + range_bytes - tail_offset(base);
+        let (main_stage, tail_stage, in_place) = self.stages((op, format), inputs, output)?;
+        let split = Split::new(format, len);
         // (role, buffer, offset) of everything bound; in place binds the output only.
         let mut bound: Vec<(Role, &wgpu::Buffer, u64)> = Vec::with_capacity(3);
         if !in_place {
@@ -423,11 +436,11 @@ impl Kernels {
                 bound.push((role, buffer, offset));
             }
         }
-        bound.push((Role::Output, output, output_offset));
-        let main = if whole > 0 {
+        bound.push((Role::Output, output.0, output.1));
+        let main = if split.whole > 0 {
             let entries: Vec<_> = bound
                 .iter()
-                .map(|&(role, buffer, offset)| (role, buffer, offset, whole))
+                .map(|&(role, buffer, offset)| (role, buffer, offset, split.whole))
                 .collect();
             let group = self.group(device, main_stage, &entries)?;
             // Only the f32 forward pass takes several vec4s per invocation.
@@ -439,22 +452,24 @@ impl Kernels {
             Some((
                 main_stage.pipeline.clone(),
                 group,
-                main_invocations.div_ceil(per_invocation),
+                split.main_invocations.div_ceil(per_invocation),
                 self.shape.workgroup_size,
             ))
         } else {
             None
         };
-        let tail = if tail_bytes > 0 {
+        let tail = if split.tail_bytes() > 0 {
             let entries: Vec<_> = bound
                 .iter()
                 .map(|&(role, buffer, offset)| {
-                    (role, buffer, tail_offset(offset), tail_size(offset))
+                    let (tail_offset, size) = split.tail_binding(offset, self.offset_alignment);
+                    (role, buffer, tail_offset, size)
                 })
                 .collect();
             let group = self.group(device, tail_stage, &entries)?;
+            // The 16-bit tails read their element count from the dispatch width.
             let width = if format.is_half() {
-                u32::try_from(tail_len).unwrap_or(1)
+                u32::try_from(split.tail_len).unwrap_or(1)
             } else {
                 1
             };
@@ -463,6 +478,28 @@ impl Kernels {
             None
         };
         Ok(Bindings { main, tail })
+    }
+
+    /// The main and tail stages for `kernel` on these ranges, and whether they are the
+    /// in-place ones: only where the kernel has in-place entry points (the gradient's
+    /// callers keep dx apart from y and dy) and the first input is the output's range.
+    fn stages(
+        &self,
+        (op, format): (Op, Format),
+        inputs: &[(&wgpu::Buffer, u64)],
+        (output, output_offset): (&wgpu::Buffer, u64),
+    ) -> Result<(&Stage, &Stage, bool), Error> {
+        let kernel = self
+            .kernels
+            .get(&(op, format))
+            .ok_or_else(|| internal(format!("no kernel for {op:?} on {format:?}")))?;
+        let same_range = inputs
+            .first()
+            .is_some_and(|&(buffer, offset)| buffer == output && offset == output_offset);
+        Ok(match (&kernel.in_place, same_range) {
+            (Some((main, tail)), true) => (main, tail, true),
+            _ => (&kernel.main, &kernel.tail, false),
+        })
     }
 
     /// A bind group of `stage` binding (role, buffer, offset, size) entries and, where

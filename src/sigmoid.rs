@@ -627,6 +627,27 @@ impl Sigmoid {
         Ok(())
     }
 
+    /// `entry`'s slot, made (or remade larger) to hold `needed` bytes. Slots grow
+    /// geometrically, up to `most` bytes, so that slowly rising lengths reallocate
+    /// rarely; the old slot is dropped before the new one is allocated.
+    fn slot_of<'e>(&self, entry: &'e mut Option<Slot>, needed: u64, most: u64) -> &'e mut Slot {
+        let slot = match entry.take() {
+            Some(slot) if slot.capacity >= needed => slot,
+            old => {
+                // `map_or` consumes (and drops) the old slot before the new one exists.
+                let grown = old
+                    .map_or(needed, |old| (old.capacity * 2).max(needed))
+                    .min(most.max(needed));
+                let slot = Slot::new(&self.recorder.device, self.transfer, grown);
+                self.counters
+                    .buffers_created
+                    .fetch_add(slot.buffer_count(), Ordering::Relaxed);
+                slot
+            }
+        };
+        entry.insert(slot)
+    }
+
     /// Copies `inputs` (one piece of each) into `entry`'s slot, one after the other at
     /// aligned offsets, growing the slot first if needed, and records its transfers and
     /// the kernel; returns the commands and the piece's bytes.
@@ -649,23 +670,8 @@ impl Sigmoid {
             .collect();
         let needed = stride * (uploads.len() as u64 - 1) + piece_bytes as u64;
         let len = len as u64;
-        let slot = match entry {
-            Some(slot) if slot.capacity >= needed => slot,
-            _ => {
-                // Grow geometrically so that slowly rising lengths reallocate rarely;
-                // the old slot is dropped before the new one is allocated.
-                let most = self.options.max_chunk_elements * 4 * uploads.len() as u64 + stride;
-                let grown = entry
-                    .take()
-                    .map_or(needed, |old| (old.capacity * 2).max(needed))
-                    .min(most.max(needed));
-                let slot = Slot::new(&self.recorder.device, self.transfer, grown);
-                self.counters
-                    .buffers_created
-                    .fetch_add(slot.buffer_count(), Ordering::Relaxed);
-                entry.insert(slot)
-            }
-        };
+        let most = self.options.max_chunk_elements * 4 * uploads.len() as u64 + stride;
+        let slot = self.slot_of(entry, needed, most);
         slot.upload(&uploads)?;
         let bindings = slot.bindings(kernel, len, |input, output| {
             let inputs: Vec<(&wgpu::Buffer, u64)> =
