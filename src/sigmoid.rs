@@ -719,6 +719,17 @@ impl Sigmoid {
     }
 }
 
+/// The host layer reads as its recorder too: `sigmoid.encode(…)`,
+/// `sigmoid.forward_tensor(…)` and the other recording calls are
+/// [`Sigmoid::recorder`]'s, so that code written before the split keeps working.
+impl std::ops::Deref for Sigmoid {
+    type Target = Recorder;
+
+    fn deref(&self) -> &Recorder {
+        &self.recorder
+    }
+}
+
 /// `y` must be as long as `x`.
 fn check_output<T>(x: &[T], y: &[T]) -> Result<(), Error> {
     Error::check_lengths(("output", y.len() as u64), ("input", x.len() as u64))
