@@ -145,8 +145,15 @@ pub enum Error {
 #[derive(Clone, Debug)]
 pub struct DeviceLost {
     cause: LostCause,
-    source: Option<Arc<dyn std::error::Error + Send + Sync>>,
+    source: Option<Arc<Source>>,
 }
+
+/// The error behind a loss: `Send + Sync` natively, where errors cross threads; on the
+/// web wgpu's own errors are neither, and nothing crosses threads.
+#[cfg(not(target_arch = "wasm32"))]
+type Source = dyn std::error::Error + Send + Sync;
+#[cfg(target_arch = "wasm32")]
+type Source = dyn std::error::Error;
 
 #[derive(Clone, Debug)]
 enum LostCause {
@@ -174,7 +181,7 @@ impl DeviceLost {
 
     /// A device found gone by a failed operation, `source` being wgpu's error for it:
     /// for code that drives this crate's device itself (its own submissions and polls).
-    pub fn found(source: impl std::error::Error + Send + Sync + 'static) -> DeviceLost {
+    pub fn found(source: impl std::error::Error + wgpu::WasmNotSendSync + 'static) -> DeviceLost {
         DeviceLost {
             cause: LostCause::Found,
             source: Some(Arc::new(source)),
@@ -200,7 +207,7 @@ impl DeviceLost {
     /// This loss, with `source` as the error that revealed it (unless it has one).
     pub(crate) fn with_source(
         mut self,
-        source: impl std::error::Error + Send + Sync + 'static,
+        source: impl std::error::Error + wgpu::WasmNotSendSync + 'static,
     ) -> DeviceLost {
         if self.source.is_none() {
             self.source = Some(Arc::new(source));

@@ -18,7 +18,12 @@ const LOSS_SETTLES_WITHIN: std::time::Duration = std::time::Duration::from_secs(
 /// What an instance knows of its device's loss.
 #[derive(Debug)]
 pub(crate) struct Liveness {
-    lost: Arc<Mutex<Option<DeviceLost>>>,
+    /// What the device-lost callback said: wgpu's reason and message. Kept apart from
+    /// `found` because the callback must be `Send`, and a loss's source error is not on
+    /// the web.
+    told: Arc<Mutex<Option<(wgpu::DeviceLostReason, String)>>>,
+    /// The first loss a failed call or a probe found, with the error behind it.
+    found: Mutex<Option<DeviceLost>>,
     /// The device's lost callback is ours; otherwise [`Liveness::check`] probes.
     told_by_callback: bool,
 }
@@ -26,14 +31,14 @@ pub(crate) struct Liveness {
 impl Liveness {
     /// Sets `device`'s lost callback (a device this crate opened).
     pub(crate) fn watch(device: &wgpu::Device) -> Liveness {
-        let lost = Arc::new(Mutex::new(None));
-        let told = Arc::clone(&lost);
+        let told = Arc::new(Mutex::new(None));
+        let telling = Arc::clone(&told);
         device.set_device_lost_callback(move |reason, message| {
-            *told.lock().unwrap_or_else(PoisonError::into_inner) =
-                Some(DeviceLost::from_callback(reason, &message));
+            *telling.lock().unwrap_or_else(PoisonError::into_inner) = Some((reason, message));
         });
         Liveness {
-            lost,
+            told,
+            found: Mutex::new(None),
             told_by_callback: true,
         }
     }
@@ -41,20 +46,42 @@ impl Liveness {
     /// For a caller's device, whose callback stays the caller's.
     pub(crate) fn probing() -> Liveness {
         Liveness {
-            lost: Arc::new(Mutex::new(None)),
+            told: Arc::new(Mutex::new(None)),
+            found: Mutex::new(None),
             told_by_callback: false,
         }
     }
 
-    fn lost(&self) -> MutexGuard<'_, Option<DeviceLost>> {
+    fn found(&self) -> MutexGuard<'_, Option<DeviceLost>> {
         // The data are a value set once: a panic while holding the lock left it valid.
-        self.lost.lock().unwrap_or_else(PoisonError::into_inner)
+        self.found.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The loss known so far: the callback's reason where it spoke (with the source of
+    /// what a call found), else what a call or a probe found.
+    fn known(&self) -> Option<DeviceLost> {
+        let told = self
+            .told
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        let found = self.found().clone();
+        match (told, found) {
+            (Some((reason, message)), found) => {
+                let lost = DeviceLost::from_callback(reason, &message);
+                Some(match found {
+                    Some(found) => lost.with_source_of(found),
+                    None => lost,
+                })
+            }
+            (None, found) => found,
+        }
     }
 
     /// `Err(DeviceLost)` once the device is gone. Costs a lock on a device of this
     /// crate; on a caller's device, a 4-byte buffer made, mapped and destroyed.
     pub(crate) fn check(&self, device: &wgpu::Device) -> Result<(), Error> {
-        if let Some(lost) = self.lost().clone() {
+        if let Some(lost) = self.known() {
             return Err(Error::DeviceLost(lost));
         }
         if !self.told_by_callback && device_is_gone(device) {
@@ -77,7 +104,7 @@ impl Liveness {
         }
         // The device-lost callback runs from a poll.
         let _ = device.poll(wgpu::PollType::Poll);
-        if self.lost().is_none() {
+        if self.known().is_none() {
             let gone = matches!(error, Error::DeviceLost(_)) || device_is_gone(device);
             if !gone {
                 return error;
@@ -91,7 +118,7 @@ impl Liveness {
                 });
             }
         }
-        let lost = match (self.lost().clone(), error) {
+        let lost = match (self.known(), error) {
             (Some(known), Error::DeviceLost(found)) => known.with_source_of(found),
             (Some(known), other) => known.with_source(other),
             (None, Error::DeviceLost(found)) => found,
@@ -102,7 +129,7 @@ impl Liveness {
 
     /// Keeps the first loss found, so that later calls report it without probing.
     fn remember(&self, lost: DeviceLost) -> DeviceLost {
-        self.lost().get_or_insert(lost).clone()
+        self.found().get_or_insert(lost).clone()
     }
 }
 
