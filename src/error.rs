@@ -276,6 +276,14 @@ pub enum MapError {
 
 impl Error {
     /// Converts an error caught by a wgpu error scope.
+    #[cfg_attr(
+        target_arch = "wasm32",
+        expect(
+            clippy::arc_with_non_send_sync,
+            reason = "the Arc makes Error Clone; on the web wgpu's errors are not Send, and \
+                      nothing there crosses threads"
+        )
+    )]
     pub(crate) fn from_wgpu(error: wgpu::Error) -> Error {
         match &error {
             wgpu::Error::OutOfMemory { .. } => Error::OutOfMemory {

@@ -42,6 +42,8 @@
 #![warn(unreachable_pub)]
 
 pub mod adapter;
+#[cfg(not(target_arch = "wasm32"))]
+mod blocking;
 pub mod cpu;
 mod element;
 mod error;
@@ -53,6 +55,7 @@ mod scopes;
 mod sigmoid;
 pub mod tensor;
 mod transfer;
+mod waiting;
 pub mod wgsl;
 
 pub use adapter::AdapterOptions;

@@ -6,8 +6,9 @@
 
 use crate::kernel::{self, Bindings, Format, Kernels, Op};
 use crate::liveness::Liveness;
+use crate::scopes::LateErrors;
 use crate::tensor::{GpuTensor, Owner};
-use crate::{Element, Error, scopes};
+use crate::{Element, Error};
 
 /// Where a [`Recorder`] records: a [`wgpu::CommandEncoder`], in a compute pass of its
 /// own, or a [`wgpu::ComputePass`] you have open, whose pipeline and bind group 0 it then
@@ -45,6 +46,8 @@ pub struct Recorder {
     pub(crate) dispatch_elements: u64,
     /// Whether the device is gone.
     pub(crate) liveness: Liveness,
+    /// wgpu errors reported after the call that caused them returned (the web).
+    pub(crate) late_errors: LateErrors,
     /// The token the tensors of this instance carry.
     pub(crate) owner: Owner,
 }
@@ -92,7 +95,7 @@ impl Recorder {
         &self,
         record: impl FnOnce(&mut wgpu::CommandEncoder) -> Result<(), Error>,
     ) -> Result<(), Error> {
-        self.check_not_lost()?;
+        self.check_usable()?;
         let mut encoder = self
             .device
             .create_command_encoder(&wgpu::CommandEncoderDescriptor {
@@ -203,7 +206,7 @@ impl Recorder {
         if output.len == 0 {
             return Ok(());
         }
-        self.check_not_lost()?;
+        self.check_usable()?;
         let input_ranges: Vec<(&wgpu::Buffer, u64)> =
             inputs.iter().map(|t| (&t.buffer, t.offset)).collect();
         let dispatches = self.bind_range(
@@ -264,14 +267,29 @@ impl Recorder {
     }
 
     /// Runs `f` inside error scopes and returns its result, or the wgpu error it caused
-    /// (explained as device loss where that is the cause).
+    /// (explained as device loss where that is the cause). On the web the browser may
+    /// report that error only after this returns: the next call returns it then.
     pub(crate) fn scoped<T>(&self, f: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
-        scopes::scoped(&self.device, f).map_err(|e| self.explain(e))
+        self.late_errors
+            .scoped(&self.device, f)
+            .map_err(|e| self.explain(e))
     }
 
-    /// `Err(DeviceLost)` once the device is gone; every call that needs the device
-    /// asks first.
-    pub(crate) fn check_not_lost(&self) -> Result<(), Error> {
+    /// [`Recorder::scoped`] for async calls, which await the scopes' answer.
+    pub(crate) async fn scoped_async<T>(
+        &self,
+        f: impl FnOnce() -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        crate::scopes::scoped(&self.device, f)
+            .await
+            .map_err(|e| self.explain(e))
+    }
+
+    /// `Err` once the device is gone ([`Error::DeviceLost`]), or with the error an
+    /// earlier call caused and that was reported after it returned (the web); every
+    /// call that needs the device asks first.
+    pub(crate) fn check_usable(&self) -> Result<(), Error> {
+        self.late_errors.take().map_err(|e| self.explain(e))?;
         self.liveness.check(&self.device)
     }
 

@@ -10,9 +10,10 @@ use crate::kernel::{self, DispatchShape, Format, Kernels, Op};
 use crate::liveness::Liveness;
 use crate::recorder::Recorder;
 use crate::rings::{Ring, Rings};
-use crate::scopes;
+use crate::scopes::{self, LateErrors};
 use crate::tensor::Owner;
-use crate::transfer::{self, Slot, TransferPath, Waiting};
+use crate::transfer::{Slot, TransferPath};
+use crate::waiting::{self, Waiting};
 use crate::{Element, Error};
 
 /// Tuning knobs; the defaults suit every adapter. Set them on a [`SigmoidBuilder`];
@@ -195,17 +196,6 @@ impl SigmoidBuilder {
         })
     }
 
-    /// Opens the adapter, creates a device on it and compiles the kernels. Blocks until
-    /// done.
-    ///
-    /// # Errors
-    ///
-    /// No matching adapter (the error names what exists), a device the adapter refuses,
-    /// a kernel the driver cannot compile, or an option the device cannot do.
-    pub fn build(self) -> Result<Sigmoid, Error> {
-        pollster::block_on(self.build_async())
-    }
-
     /// [`SigmoidBuilder::build`] for callers already in an executor.
     ///
     /// # Errors
@@ -220,7 +210,17 @@ impl SigmoidBuilder {
         device.on_uncaptured_error(Arc::new(|error| {
             log::error!("wgpu-sigmoid: uncaptured wgpu error: {error}");
         }));
-        Sigmoid::build(device, queue, adapter.get_info(), self.options, liveness)
+        let info = adapter.get_info();
+        let configured = Sigmoid::configure(&device, &info, self.options)?;
+        let shape = configured.shape;
+        let kernels = scopes::scoped(&device, || Kernels::new(&device, shape)).await?;
+        let late_errors = LateErrors::default();
+        Ok(Sigmoid::assemble(
+            (device, queue, info),
+            configured,
+            kernels,
+            (liveness, late_errors),
+        ))
     }
 
     /// Uses the caller's own device and queue (e.g. a renderer's or an ML framework's)
@@ -243,7 +243,18 @@ impl SigmoidBuilder {
         queue: wgpu::Queue,
     ) -> Result<Sigmoid, Error> {
         let info = device.adapter_info();
-        Sigmoid::build(device, queue, info, self.options, Liveness::probing())
+        let configured = Sigmoid::configure(&device, &info, self.options)?;
+        let shape = configured.shape;
+        // On the web a compile error is reported after this returns: the first call
+        // returns it (see `LateErrors`).
+        let late_errors = LateErrors::default();
+        let kernels = late_errors.scoped(&device, || Kernels::new(&device, shape))?;
+        Ok(Sigmoid::assemble(
+            (device, queue, info),
+            configured,
+            kernels,
+            (Liveness::probing(), late_errors),
+        ))
     }
 }
 
@@ -285,17 +296,6 @@ pub struct Sigmoid {
 }
 
 impl Sigmoid {
-    /// Opens the default adapter (honouring `WGPU_BACKEND`, `WGPU_ADAPTER_NAME` and
-    /// `WGPU_POWER_PREF`) with default options, and compiles the kernels. Blocks until
-    /// done; [`Sigmoid::builder`] chooses otherwise.
-    ///
-    /// # Errors
-    ///
-    /// As [`SigmoidBuilder::build`].
-    pub fn new() -> Result<Sigmoid, Error> {
-        Sigmoid::builder().build()
-    }
-
     /// A builder to choose the adapter and the [`Options`].
     pub fn builder() -> SigmoidBuilder {
         SigmoidBuilder::default()
@@ -311,19 +311,18 @@ impl Sigmoid {
         Sigmoid::builder().build_with_device(device, queue)
     }
 
-    fn build(
-        device: wgpu::Device,
-        queue: wgpu::Queue,
-        info: wgpu::AdapterInfo,
+    /// Resolves `options` on `device` (nothing is created yet): the dispatch shape
+    /// clamped to the device, the transfer path chosen or checked, the piece length.
+    fn configure(
+        device: &wgpu::Device,
+        info: &wgpu::AdapterInfo,
         options: Options,
-        liveness: Liveness,
-    ) -> Result<Sigmoid, Error> {
+    ) -> Result<Configured, Error> {
         let limits = device.limits();
         let shape = options
             .dispatch_shape
-            .unwrap_or_else(|| DispatchShape::preferred(&info))
+            .unwrap_or_else(|| DispatchShape::preferred(info))
             .clamped(&limits);
-        let kernels = scopes::scoped(&device, || Kernels::new(&device, shape))?;
         let max_workgroups_per_dimension = options
             .max_workgroups_per_dimension
             .min(limits.max_compute_workgroups_per_dimension)
@@ -341,33 +340,54 @@ impl Sigmoid {
                 )));
             }
         };
-        let options = Options {
-            max_chunk_elements: align_down(
-                dispatch_elements.min(options.max_chunk_elements),
-                &limits,
-            ),
-            pieces_in_flight: options.pieces_in_flight.max(1),
-            transfer: Some(transfer),
-            max_workgroups_per_dimension,
-            timeout: options.timeout,
-            dispatch_shape: Some(shape),
-        };
-        Ok(Sigmoid {
+        Ok(Configured {
+            shape,
+            transfer,
+            options: Options {
+                max_chunk_elements: align_down(
+                    dispatch_elements.min(options.max_chunk_elements),
+                    &limits,
+                ),
+                pieces_in_flight: options.pieces_in_flight.max(1),
+                transfer: Some(transfer),
+                max_workgroups_per_dimension,
+                timeout: options.timeout,
+                dispatch_shape: Some(shape),
+            },
+            dispatch_elements,
+        })
+    }
+
+    /// The instance of `configured` on `device`, its kernels compiled.
+    fn assemble(
+        (device, queue, info): (wgpu::Device, wgpu::Queue, wgpu::AdapterInfo),
+        configured: Configured,
+        kernels: Kernels,
+        (liveness, late_errors): (Liveness, LateErrors),
+    ) -> Sigmoid {
+        let Configured {
+            options,
+            transfer,
+            dispatch_elements,
+            ..
+        } = configured;
+        Sigmoid {
             recorder: Recorder {
                 device,
                 queue,
                 kernels,
-                max_workgroups_per_dimension,
+                max_workgroups_per_dimension: options.max_workgroups_per_dimension,
                 dispatch_elements,
                 liveness,
+                late_errors,
                 owner: Owner::new(info.name.clone()),
             },
-            options,
             transfer,
+            options,
             rings: Rings::default(),
             counters: Counters::default(),
             info,
-        })
+        }
     }
 
     /// The token of this instance, for the tensors it makes.
@@ -434,91 +454,22 @@ impl Sigmoid {
         self.rings.release();
     }
 
-    /// `sigmoid(x)` into a new vector.
+    /// `sigmoid(x)` into a new vector, without blocking: while the GPU works the future
+    /// is pending, so its executor runs other tasks. [`Sigmoid::forward`] is the
+    /// blocking form (not on the web).
     ///
-    /// The new vector's memory is fresh: the OS maps each page on first write (about
-    /// 1 ms per MiB on the CI machine). For throughput on repeated large calls, keep an
-    /// output and use [`Sigmoid::forward_into`].
-    ///
-    /// ```
-    /// # fn main() -> Result<(), wgpu_sigmoid::Error> {
-    /// use wgpu_sigmoid::half::f16;
-    /// let sigmoid = wgpu_sigmoid::Sigmoid::new()?;
-    /// assert_eq!(sigmoid.forward(&[0.0f32])?, [0.5]);
-    /// assert_eq!(sigmoid.forward(&[f16::from_f32(0.0)])?, [f16::from_f32(0.5)]);
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// Natively, each piece's `Queue::submit` and its wait in `wgpu::Device::poll` run
+    /// on a short-lived thread that wakes the future when done (some backends, GL among
+    /// them, do the work inside `submit`); no thread outlives the call by more than its
+    /// timeout, none runs between calls, and the future is `Send`. On the web no thread
+    /// is started: the browser wakes the future when the results are mapped, and what
+    /// bounds that wait is the browser's loss of a device that hangs, not
+    /// [`Options::timeout`]. The host-side copies into and out of the transfer buffers
+    /// run in the task itself. Dropping the future mid-way leaves the instance usable.
     ///
     /// # Errors
     ///
     /// A GPU failure ([`Error::DeviceLost`], [`Error::Timeout`], …).
-    pub fn forward<T: Element>(&self, x: &[T]) -> Result<Vec<T>, Error> {
-        let mut y = vec![T::zeroed(); x.len()];
-        pollster::block_on(self.run(Op::Forward, Source::One(x), &mut y, Waiting::Block))?;
-        Ok(y)
-    }
-
-    /// `sigmoid(x)` into `y`, which must have the same length.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::LengthMismatch`], or a GPU failure.
-    pub fn forward_into<T: Element>(&self, x: &[T], y: &mut [T]) -> Result<(), Error> {
-        check_output(x, y)?;
-        pollster::block_on(self.run(Op::Forward, Source::One(x), y, Waiting::Block))
-    }
-
-    /// Replaces every element of `x` with its sigmoid.
-    ///
-    /// # Errors
-    ///
-    /// A GPU failure; `x` may then hold some results and some inputs.
-    pub fn forward_in_place<T: Element>(&self, x: &mut [T]) -> Result<(), Error> {
-        pollster::block_on(self.run(Op::Forward, Source::InPlace, x, Waiting::Block))
-    }
-
-    /// The gradient for backpropagation, `dx = dy · y · (1 − y)`, from the forward
-    /// output `y` and the upstream gradient `dy` (same length), in one fused kernel.
-    ///
-    /// Computed in `f32` as `dy * (y * (1 - y))`: at most three roundings, each of
-    /// relative error ≤ 2⁻²⁴, so for finite inputs and normal results the error is at
-    /// most 3 ULP (tested bound; usually 0 or 1); 16-bit types are widened exactly and
-    /// rounded once to their type. Non-finite inputs follow IEEE arithmetic where the
-    /// adapter does (WGSL does not promise it).
-    ///
-    /// # Errors
-    ///
-    /// [`Error::LengthMismatch`], or a GPU failure.
-    pub fn backward<T: Element>(&self, y: &[T], dy: &[T]) -> Result<Vec<T>, Error> {
-        let mut dx = vec![T::zeroed(); y.len()];
-        self.backward_into(y, dy, &mut dx)?;
-        Ok(dx)
-    }
-
-    /// [`Sigmoid::backward`] into `dx`; all three slices must have the same length.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::LengthMismatch`], or a GPU failure.
-    pub fn backward_into<T: Element>(&self, y: &[T], dy: &[T], dx: &mut [T]) -> Result<(), Error> {
-        let y_len = ("y", y.len() as u64);
-        Error::check_lengths(("dy", dy.len() as u64), y_len)?;
-        Error::check_lengths(("dx", dx.len() as u64), y_len)?;
-        pollster::block_on(self.run(Op::Backward, Source::Two(y, dy), dx, Waiting::Block))
-    }
-
-    /// [`Sigmoid::forward`] for callers in an executor: while the GPU works the future
-    /// is pending, so the executor runs other tasks. Each piece's `Queue::submit` and its
-    /// wait in `wgpu::Device::poll` run on a short-lived thread that wakes the future
-    /// when done (some backends, GL among them, do the work inside `submit`); the
-    /// host-side copies into and out of the transfer buffers run in the task itself. No
-    /// thread outlives the call by more than its timeout, and none runs between calls.
-    /// The future is `Send`; dropping it mid-way leaves the instance usable.
-    ///
-    /// # Errors
-    ///
-    /// As [`Sigmoid::forward`].
     pub async fn forward_async<T: Element>(&self, x: &[T]) -> Result<Vec<T>, Error> {
         let mut y = vec![T::zeroed(); x.len()];
         self.run(Op::Forward, Source::One(x), &mut y, Waiting::Yield)
@@ -526,31 +477,74 @@ impl Sigmoid {
         Ok(y)
     }
 
-    /// [`Sigmoid::forward_into`] for callers in an executor (see
+    /// `sigmoid(x)` into `y` (same length), without blocking (see
     /// [`Sigmoid::forward_async`]).
     ///
     /// # Errors
     ///
-    /// As [`Sigmoid::forward_into`].
+    /// [`Error::LengthMismatch`], or a GPU failure.
     pub async fn forward_into_async<T: Element>(&self, x: &[T], y: &mut [T]) -> Result<(), Error> {
         check_output(x, y)?;
         self.run(Op::Forward, Source::One(x), y, Waiting::Yield)
             .await
     }
 
-    /// [`Sigmoid::forward_in_place`] for callers in an executor (see
+    /// Replaces every element of `x` with its sigmoid, without blocking (see
     /// [`Sigmoid::forward_async`]).
     ///
     /// # Errors
     ///
-    /// As [`Sigmoid::forward_in_place`].
+    /// A GPU failure; `x` may then hold some results and some inputs.
     pub async fn forward_in_place_async<T: Element>(&self, x: &mut [T]) -> Result<(), Error> {
         self.run(Op::Forward, Source::InPlace, x, Waiting::Yield)
             .await
     }
 
+    /// The gradient `dx = dy · y · (1 − y)` into a new vector, without blocking (see
+    /// [`Sigmoid::forward_async`]; the blocking form, [`Sigmoid::backward`], says how
+    /// it is computed).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::LengthMismatch`], or a GPU failure.
+    pub async fn backward_async<T: Element>(&self, y: &[T], dy: &[T]) -> Result<Vec<T>, Error> {
+        let mut dx = vec![T::zeroed(); y.len()];
+        self.backward_with(y, dy, &mut dx, Waiting::Yield).await?;
+        Ok(dx)
+    }
+
+    /// The gradient into `dx`, without blocking; all three slices must have the same
+    /// length.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::LengthMismatch`], or a GPU failure.
+    pub async fn backward_into_async<T: Element>(
+        &self,
+        y: &[T],
+        dy: &[T],
+        dx: &mut [T],
+    ) -> Result<(), Error> {
+        self.backward_with(y, dy, dx, Waiting::Yield).await
+    }
+
+    /// The gradient into `dx`, waiting as `waiting` says.
+    pub(crate) async fn backward_with<T: Element>(
+        &self,
+        y: &[T],
+        dy: &[T],
+        dx: &mut [T],
+        waiting: Waiting,
+    ) -> Result<(), Error> {
+        let y_len = ("y", y.len() as u64);
+        Error::check_lengths(("dy", dy.len() as u64), y_len)?;
+        Error::check_lengths(("dx", dx.len() as u64), y_len)?;
+        self.run(Op::Backward, Source::Two(y, dy), dx, waiting)
+            .await
+    }
+
     /// `op` reading `source` into `output`, through the ring.
-    async fn run<T: Element>(
+    pub(crate) async fn run<T: Element>(
         &self,
         op: Op,
         source: Source<'_, T>,
@@ -560,7 +554,7 @@ impl Sigmoid {
         if output.is_empty() {
             return Ok(());
         }
-        self.check_not_lost()?;
+        self.check_usable()?;
         // Never waits for another call: a call already running keeps its own ring.
         let mut lease = self.rings.lease();
         self.pipeline(&mut lease.ring, (op, T::FORMAT), source, output, waiting)
@@ -605,8 +599,9 @@ impl Sigmoid {
             };
             let (commands, piece_bytes) = scopes::scoped(&self.recorder.device, || {
                 self.record_piece(entry, kernel, &inputs)
-            })?;
-            let submission = transfer::submit(
+            })
+            .await?;
+            let submission = waiting::submit(
                 &self.recorder.device,
                 &self.recorder.queue,
                 commands,
@@ -708,9 +703,10 @@ impl Sigmoid {
         self.recorder.scoped(f)
     }
 
-    /// `Err(DeviceLost)` once the device is gone.
-    pub(crate) fn check_not_lost(&self) -> Result<(), Error> {
-        self.recorder.check_not_lost()
+    /// `Err` once the device is gone, or with an error reported late (see
+    /// [`Recorder::check_usable`]).
+    pub(crate) fn check_usable(&self) -> Result<(), Error> {
+        self.recorder.check_usable()
     }
 
     /// Reports a failure as device loss when the device is gone.
@@ -731,13 +727,21 @@ impl std::ops::Deref for Sigmoid {
 }
 
 /// `y` must be as long as `x`.
-fn check_output<T>(x: &[T], y: &[T]) -> Result<(), Error> {
+pub(crate) fn check_output<T>(x: &[T], y: &[T]) -> Result<(), Error> {
     Error::check_lengths(("output", y.len() as u64), ("input", x.len() as u64))
+}
+
+/// Options resolved on a device, before its instance is made.
+struct Configured {
+    options: Options,
+    shape: DispatchShape,
+    transfer: TransferPath,
+    dispatch_elements: u64,
 }
 
 /// What a host call reads: the output itself, one input, or y and dy (the gradient).
 #[derive(Clone, Copy)]
-enum Source<'a, T> {
+pub(crate) enum Source<'a, T> {
     InPlace,
     One(&'a [T]),
     Two(&'a [T], &'a [T]),

@@ -9,8 +9,9 @@
 
 use std::marker::PhantomData;
 
-use crate::transfer::{self, MapReceiver, Waiting};
+use crate::waiting::{self, Waiting};
 use crate::{Element, Error, Sigmoid};
+use crate::{scopes, transfer};
 
 /// Buffer usages a [`GpuTensor`] made by this crate carries. A view of your own buffer
 /// needs `STORAGE`; `COPY_SRC` to be downloaded and `COPY_DST` to be written.
@@ -142,7 +143,7 @@ impl Sigmoid {
     /// [`Error::OutOfMemory`]; [`Error::DeviceLost`] once the device is gone (as every
     /// call that needs the device).
     pub fn zeros<T: Element>(&self, len: u64) -> Result<GpuTensor<T>, Error> {
-        self.check_not_lost()?;
+        self.check_usable()?;
         let max = self.device().limits().max_buffer_size;
         let bytes = bytes_of::<T>(len).filter(|&b| b <= max).ok_or_else(|| {
             Error::Unsupported(format!(
@@ -192,7 +193,7 @@ impl Sigmoid {
         self.recorder().check_device("tensor", tensor)?;
         Error::check_lengths(("x", x.len() as u64), ("tensor", tensor.len))?;
         check_usage("tensor", tensor, wgpu::BufferUsages::COPY_DST)?;
-        self.check_not_lost()?;
+        self.check_usable()?;
         let odd_bytes = !size_of_val(x).is_multiple_of(4);
         if odd_bytes && !tensor.owns_padding {
             return Err(Error::InvalidArgument(format!(
@@ -225,31 +226,41 @@ impl Sigmoid {
         })
     }
 
-    /// The elements of `tensor`, after all work submitted so far.
+    /// The elements of `tensor`, after all work submitted so far, without blocking
+    /// (see [`Sigmoid::forward_async`]; [`Sigmoid::download`] is the blocking form).
     ///
     /// # Errors
     ///
-    /// As [`Sigmoid::download_into`].
-    pub fn download<T: Element>(&self, tensor: &GpuTensor<T>) -> Result<Vec<T>, Error> {
-        let len = usize::try_from(tensor.len).map_err(|_| {
-            Error::Unsupported(format!("a tensor of {} elements on this host", tensor.len))
-        })?;
-        let mut out = vec![T::zeroed(); len];
-        self.download_into(tensor, &mut out)?;
+    /// As [`Sigmoid::download_into_async`].
+    pub async fn download_async<T: Element>(&self, tensor: &GpuTensor<T>) -> Result<Vec<T>, Error> {
+        let mut out = host_vec(tensor)?;
+        self.read_tensor(tensor, &mut out, Waiting::Yield).await?;
         Ok(out)
     }
 
     /// Copies the elements of `tensor` into `out` (same length), after all work
-    /// submitted so far. Goes through one staging buffer of at most one piece.
+    /// submitted so far, without blocking. Goes through one staging buffer of at most
+    /// one piece.
     ///
     /// # Errors
     ///
     /// [`Error::DeviceMismatch`], [`Error::LengthMismatch`], [`Error::InvalidArgument`]
     /// for a view without `COPY_SRC` usage, or a GPU failure.
-    pub fn download_into<T: Element>(
+    pub async fn download_into_async<T: Element>(
         &self,
         tensor: &GpuTensor<T>,
         out: &mut [T],
+    ) -> Result<(), Error> {
+        self.read_tensor(tensor, out, Waiting::Yield).await
+    }
+
+    /// Copies `tensor` into `out` piece by piece through one staging buffer, waiting
+    /// for each piece as `waiting` says.
+    pub(crate) async fn read_tensor<T: Element>(
+        &self,
+        tensor: &GpuTensor<T>,
+        out: &mut [T],
+        waiting: Waiting,
     ) -> Result<(), Error> {
         self.recorder().check_device("tensor", tensor)?;
         Error::check_lengths(("out", out.len() as u64), ("tensor", tensor.len))?;
@@ -257,66 +268,69 @@ impl Sigmoid {
         if out.is_empty() {
             return Ok(());
         }
-        self.check_not_lost()?;
+        self.check_usable()?;
         let out: &mut [u8] = bytemuck::cast_slice_mut(out);
         // Pieces of whole words.
         let piece = usize::try_from(self.options().max_chunk_elements * 4).unwrap_or(1 << 24);
-        let staging = self.scoped(|| {
+        let staging = self.recorder().scoped_async(|| {
             Ok(self.device().create_buffer(&wgpu::BufferDescriptor {
                 label: Some("wgpu-sigmoid.download"),
                 size: (piece.min(out.len()).div_ceil(4) * 4) as u64,
                 usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
                 mapped_at_creation: false,
             }))
-        })?;
+        });
+        let staging = staging.await?;
         for (i, chunk) in out.chunks_mut(piece).enumerate() {
-            let bytes = (chunk.len().div_ceil(4) * 4) as u64;
-            let (submission, mapped) = self.scoped(|| {
-                let mut encoder =
-                    self.device()
-                        .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                            label: Some("wgpu-sigmoid.download"),
-                        });
-                encoder.copy_buffer_to_buffer(
-                    &tensor.buffer,
-                    tensor.offset + (i * piece) as u64,
-                    &staging,
-                    0,
-                    bytes,
-                );
-                let submission = self.queue().submit([encoder.finish()]);
-                Ok((
-                    submission,
-                    transfer::request_map(&staging, wgpu::MapMode::Read, bytes),
-                ))
-            })?;
-            self.finish_download(submission, mapped, &staging, chunk)?;
+            let offset = tensor.offset + (i * piece) as u64;
+            self.read_piece((&tensor.buffer, offset), &staging, chunk, waiting)
+                .await
+                .map_err(|e| self.explain(e))?;
         }
         Ok(())
     }
 
-    fn finish_download(
+    /// Copies `chunk.len()` bytes of `source` (a buffer and an offset) into `chunk`
+    /// through `staging`.
+    async fn read_piece(
         &self,
-        submission: wgpu::SubmissionIndex,
-        mapped: MapReceiver,
+        (source, offset): (&wgpu::Buffer, u64),
         staging: &wgpu::Buffer,
         chunk: &mut [u8],
+        waiting: Waiting,
     ) -> Result<(), Error> {
-        let timeout = self.options().timeout;
-        let waited = pollster::block_on(async {
-            transfer::wait(self.device(), submission, timeout, Waiting::Block).await?;
-            transfer::receive(mapped).await
+        let bytes = (chunk.len().div_ceil(4) * 4) as u64;
+        let copy = scopes::scoped(self.device(), || {
+            let mut encoder =
+                self.device()
+                    .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                        label: Some("wgpu-sigmoid.download"),
+                    });
+            encoder.copy_buffer_to_buffer(source, offset, staging, 0, bytes);
+            Ok(encoder.finish())
         });
-        waited.map_err(|e| self.explain(e))?;
-        self.scoped(|| {
+        let submission = waiting::submit(self.device(), self.queue(), copy.await?, waiting).await?;
+        let mapped = transfer::request_map(staging, wgpu::MapMode::Read, bytes);
+        waiting::until_done(self.device(), submission, self.options().timeout, waiting).await?;
+        transfer::receive(mapped).await?;
+        scopes::scoped(self.device(), || {
             {
-                let view = staging.get_mapped_range(0..(chunk.len().div_ceil(4) * 4) as u64)?;
+                let view = staging.get_mapped_range(0..bytes)?;
                 chunk.copy_from_slice(&view[..chunk.len()]);
             }
             staging.unmap();
             Ok(())
         })
+        .await
     }
+}
+
+/// A host vector as long as `tensor`, for its elements.
+pub(crate) fn host_vec<T: Element>(tensor: &GpuTensor<T>) -> Result<Vec<T>, Error> {
+    let len = usize::try_from(tensor.len).map_err(|_| {
+        Error::Unsupported(format!("a tensor of {} elements on this host", tensor.len))
+    })?;
+    Ok(vec![T::zeroed(); len])
 }
 
 /// Which [`Sigmoid`] made a tensor: a token of that instance, and its adapter's name

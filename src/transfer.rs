@@ -1,18 +1,16 @@
 //! Moving data between host slices and the device: the two transfer paths, the ring of
-//! buffer slots that lets consecutive pieces of a long input overlap, and the waits on
-//! the GPU.
+//! buffer slots that lets consecutive pieces of a long input overlap, and the mappings
+//! that bring results back.
 //!
 //! A slot holds everything one piece needs: the storage buffers the kernel binds and,
 //! on the staged path, a mappable upload and readback buffer. Slots are created once,
 //! grown on demand and reused by every later call, so the hot path allocates nothing.
 
-use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
-
 use futures_intrusive::channel::shared::{OneshotReceiver, oneshot_channel};
 
-use crate::error::{DeviceLost, MapError};
+use crate::error::MapError;
 use crate::kernel::{Bindings, Format, Op};
+use crate::waiting::{Waiting, until_done};
 use crate::{Error, scopes};
 
 /// How data travels between host slices and the buffers the kernel binds.
@@ -247,19 +245,20 @@ impl Slot {
     pub(crate) async fn finish(
         &mut self,
         device: &wgpu::Device,
-        (timeout, waiting): (Duration, Waiting),
+        (timeout, waiting): (std::time::Duration, Waiting),
         output: &mut [u8],
     ) -> Result<(), Error> {
         let Some(in_flight) = self.in_flight.take() else {
             return Ok(());
         };
-        wait(device, in_flight.submission, timeout, waiting).await?;
+        until_done(device, in_flight.submission, timeout, waiting).await?;
         // Both mappings were requested after the submission, so the wait resolved them.
         receive(in_flight.read_map).await?;
         receive(in_flight.write_map).await?;
         scopes::scoped(device, || {
             self.copy_out(in_flight.start, in_flight.len, output)
         })
+        .await
     }
 
     /// Copies `len` bytes of results from the mapped host-readable buffer into
@@ -295,104 +294,5 @@ pub(crate) async fn receive(receiver: MapReceiver) -> Result<(), Error> {
         Some(Ok(())) => Ok(()),
         Some(Err(e)) => Err(e.into()),
         None => Err(MapError::CallbackDropped.into()),
-    }
-}
-
-/// How a call waits for the GPU.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Waiting {
-    /// On the calling thread: the blocking API, which has nothing else to do meanwhile.
-    Block,
-    /// On a short-lived thread of its own, while the calling future is pending: the
-    /// async API, whose executor keeps running other tasks. Submitting goes there too,
-    /// since some backends (GL) do the work inside `Queue::submit`.
-    Yield,
-}
-
-/// Runs `work` as `waiting` says: here, or on a short-lived thread while the caller's
-/// future is pending (here after all if no thread can be started).
-async fn run<T, F>(waiting: Waiting, work: F) -> Result<T, Error>
-where
-    T: Send + 'static,
-    F: FnOnce() -> Result<T, Error> + Send + 'static,
-{
-    if waiting == Waiting::Block {
-        return work();
-    }
-    // The work is handed over through a slot, so that it can still run here if the
-    // thread cannot be started.
-    let slot = Arc::new(Mutex::new(Some(work)));
-    let theirs = Arc::clone(&slot);
-    let (sender, receiver) = oneshot_channel();
-    let spawned = std::thread::Builder::new()
-        .name("wgpu-sigmoid-gpu".into())
-        .spawn(move || {
-            let work = theirs.lock().unwrap_or_else(PoisonError::into_inner).take();
-            if let Some(work) = work {
-                // The receiver is gone only if the caller's future was dropped.
-                let _ = sender.send(work());
-            }
-        });
-    if spawned.is_ok()
-        && let Some(result) = receiver.receive().await
-    {
-        return result;
-    }
-    let work = slot.lock().unwrap_or_else(PoisonError::into_inner).take();
-    match work {
-        Some(work) => work(),
-        None => Err(Error::DeviceLost(DeviceLost::lost(
-            "the thread running GPU work ended without an answer",
-        ))),
-    }
-}
-
-/// Submits `commands` to `queue` inside error scopes (on the thread that submits:
-/// scopes are per thread), as `waiting` says.
-pub(crate) async fn submit(
-    device: &wgpu::Device,
-    queue: &wgpu::Queue,
-    commands: wgpu::CommandBuffer,
-    waiting: Waiting,
-) -> Result<wgpu::SubmissionIndex, Error> {
-    let (device, queue) = (device.clone(), queue.clone());
-    run(waiting, move || {
-        scopes::scoped(&device, || Ok(queue.submit([commands])))
-    })
-    .await
-}
-
-/// Waits until `submission` has finished on the GPU, or `timeout` passes.
-pub(crate) async fn wait(
-    device: &wgpu::Device,
-    submission: wgpu::SubmissionIndex,
-    timeout: Duration,
-    waiting: Waiting,
-) -> Result<(), Error> {
-    let device = device.clone();
-    run(waiting, move || {
-        poll_until_done(&device, submission, timeout)
-    })
-    .await
-}
-
-/// Blocks until `submission` has finished on the GPU, or `timeout` passes.
-fn poll_until_done(
-    device: &wgpu::Device,
-    submission: wgpu::SubmissionIndex,
-    timeout: Duration,
-) -> Result<(), Error> {
-    // `Duration::MAX` is no limit (wgpu's `None`), not a deadline to compute.
-    let limit = (timeout != Duration::MAX).then_some(timeout);
-    match device.poll(wgpu::PollType::Wait {
-        submission_index: Some(submission),
-        timeout: limit,
-    }) {
-        Ok(_) => Ok(()),
-        Err(wgpu::PollError::Timeout) => Err(Error::Timeout(timeout)),
-        // The queue never accepted our submission: the device is destroyed or lost.
-        Err(e @ wgpu::PollError::WrongSubmissionIndex(..)) => {
-            Err(Error::DeviceLost(DeviceLost::found(e)))
-        }
     }
 }
