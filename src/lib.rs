@@ -74,7 +74,8 @@ pub use transfer::TransferPath;
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
-#[cfg(test)]
+/// Natively the instance and its futures cross threads; on the web nothing does.
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use std::future::Future;
 
@@ -92,5 +93,19 @@ mod tests {
         assert_send(sigmoid.forward_async(x));
         assert_send(sigmoid.forward_into_async(x, y));
         assert_send(sigmoid.forward_in_place_async(y));
+        assert_send(sigmoid.backward_async(x, x));
+        assert_send(sigmoid.backward_into_async(x, x, y));
+    }
+
+    /// The same for the async downloads.
+    #[allow(dead_code, reason = "compiled, never run: the check is the type")]
+    fn async_downloads_are_send(
+        sigmoid: &crate::Sigmoid,
+        x: &crate::GpuTensor<f32>,
+        y: &mut [f32],
+    ) {
+        fn assert_send<F: Future + Send>(_: F) {}
+        assert_send(sigmoid.download_async(x));
+        assert_send(sigmoid.download_into_async(x, y));
     }
 }

@@ -1,3 +1,4 @@
+mod asynchronous;
 mod backward;
 mod common;
 mod defects;
