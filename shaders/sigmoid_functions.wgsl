@@ -196,7 +196,10 @@ fn sigmoid_f32_to_f16_bits(v: vec4<f32>) -> vec4<u32> {
     let quotient = significand >> shift;
     let remainder = significand & ((vec4<u32>(1u) << shift) - vec4<u32>(1u));
     let halfway = vec4<u32>(1u) << (shift - vec4<u32>(1u));
-    let round_up = remainder > halfway | (remainder == halfway & (quotient & vec4<u32>(1u)) == vec4<u32>(1u));
+    // (WGSL needs the parentheses around each comparison: Tint, the browser's compiler,
+    // rejects a comparison mixed with `|` or `&` without them; naga is lenient.)
+    let round_up = (remainder > halfway)
+        | ((remainder == halfway) & ((quotient & vec4<u32>(1u)) == vec4<u32>(1u)));
     let subnormal = select(quotient, quotient + vec4<u32>(1u), round_up);
     // Below 2^-25 everything rounds to zero (and the shift would wrap).
     let tiny = select(subnormal, vec4<u32>(0u), shift >= vec4<u32>(25u));

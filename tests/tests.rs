@@ -4,5 +4,6 @@
 //! GPU tests use the adapter that `WGPU_BACKEND` / `WGPU_ADAPTER_NAME` select. Without
 //! an adapter they fail when `CI` or `WGPU_SIGMOID_REQUIRE_GPU` is set, and are skipped
 //! with a loud message otherwise.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod src;
