@@ -20,7 +20,9 @@ async fn sigmoid_with_pieces_of(elements: u64) -> Sigmoid {
 
 /// Every `step`th bit pattern: all exponents and signs, NaN, ±inf and subnormals.
 fn spread(step: u32) -> Vec<f32> {
-    (0..=u32::MAX / step).map(|i| f32::from_bits(i * step)).collect()
+    (0..=u32::MAX / step)
+        .map(|i| f32::from_bits(i * step))
+        .collect()
 }
 
 #[wasm_bindgen_test]
@@ -35,7 +37,10 @@ async fn the_reference_example_gives_tensorflows_values_bit_for_bit() {
         .forward_async(&[-20.0f32, -1.0, 0.0, 1.0, 20.0])
         .await
         .unwrap();
-    assert_eq!(y, [2.0611537e-09, 2.6894143e-01, 5.0e-01, 7.3105860e-01, 1.0]);
+    assert_eq!(
+        y,
+        [2.0611537e-09, 2.6894143e-01, 5.0e-01, 7.3105860e-01, 1.0]
+    );
 }
 
 #[wasm_bindgen_test]
@@ -66,7 +71,10 @@ async fn half_floats_gradients_and_tensors_work_in_the_browser() {
     assert_eq!(y[40], f16::from_f32(0.5));
     let widened: Vec<f32> = x.iter().map(|v| v.to_f32()).collect();
     let y32 = sigmoid.forward_async(&widened).await.unwrap();
-    let dx = sigmoid.backward_async(&y32, &vec![1.0; y32.len()]).await.unwrap();
+    let dx = sigmoid
+        .backward_async(&y32, &vec![1.0; y32.len()])
+        .await
+        .unwrap();
     assert_eq!(dx[40], 0.25);
 
     let tensor = sigmoid.upload(&widened).unwrap();
@@ -79,7 +87,9 @@ async fn half_floats_gradients_and_tensors_work_in_the_browser() {
 #[wasm_bindgen_test]
 async fn bad_lengths_are_typed_errors() {
     let sigmoid = sigmoid_with_pieces_of(4096).await;
-    let result = sigmoid.forward_into_async(&[0.0f32; 3], &mut [0.0; 2]).await;
+    let result = sigmoid
+        .forward_into_async(&[0.0f32; 3], &mut [0.0; 2])
+        .await;
     assert!(matches!(result, Err(Error::LengthMismatch { .. })));
     // The instance stays usable.
     assert_eq!(sigmoid.forward_async(&[0.0f32]).await.unwrap(), [0.5]);
