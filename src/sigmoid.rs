@@ -44,7 +44,9 @@ pub struct Options {
     pub max_workgroups_per_dimension: u32,
     /// How long to wait for the GPU to finish one piece before returning
     /// [`Error::Timeout`]; it bounds each wait, not a whole call of many pieces.
-    /// [`Duration::MAX`] waits without limit.
+    /// [`Duration::MAX`] waits without limit. Not applied on the web, where nothing may
+    /// block and `Device::poll` returns at once: there the browser bounds each wait by
+    /// losing a device whose work does not finish ([`Error::DeviceLost`]).
     pub timeout: Duration,
     /// Workgroup size and `vec4`s per invocation of the kernels; `None` picks
     /// [`DispatchShape::preferred`] for the adapter. Clamped to the device.
@@ -196,11 +198,13 @@ impl SigmoidBuilder {
         })
     }
 
-    /// [`SigmoidBuilder::build`] for callers already in an executor.
+    /// Opens the adapter, creates a device on it and compiles the kernels, without
+    /// blocking (the only way on the web; [`SigmoidBuilder::build`] blocks on it).
     ///
     /// # Errors
     ///
-    /// As [`SigmoidBuilder::build`].
+    /// No matching adapter (the error names what exists), a device the adapter refuses,
+    /// a kernel the driver cannot compile, or an option the device cannot do.
     pub async fn build_async(self) -> Result<Sigmoid, Error> {
         let adapter = adapter::select(&self.adapter_options()?).await?;
         let (device, queue) = adapter::open_device(&adapter).await?;
