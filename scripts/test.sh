@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite, on Vulkan and on GL: the Rust tests and doctests, and the
 # Python package's pytest suite (built into a virtual environment by
-# scripts/python-env.sh). Mesa's software drivers (lavapipe, llvmpipe) are installed
-# first where no GPU driver exists, and the SPIR-V and GLSL validators (spirv-tools,
-# glslang-tools) where missing. A GPU test fails, never skips, when no adapter is found.
+# scripts/python-env.sh); then in headless Chromium on WebGPU: the library's browser
+# test and the JavaScript package's (scripts/web-check.sh). Mesa's software drivers
+# (lavapipe, llvmpipe) are installed first where no GPU driver exists, and the SPIR-V and
+# GLSL validators (spirv-tools, glslang-tools) where missing. A GPU test fails, never skips, when no adapter is found.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
@@ -35,3 +36,6 @@ for backend in vulkan gl; do
   echo "=== Dask example on WGPU_BACKEND=$backend ==="
   WGPU_BACKEND=$backend "$PYTHON" python/examples/dask_sigmoid.py
 done
+
+# The library and the JavaScript package in headless Chromium (WebGPU on SwiftShader).
+scripts/web-check.sh

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The library on the web: builds wgpu-sigmoid and the browser package (web/) for
-# wasm32-unknown-unknown, lints them (clippy -D warnings), and runs tests/web.rs in
-# headless Chromium, whose WebGPU adapter is SwiftShader (with Tint as its shader
-# compiler, not naga). scripts/web-toolchain.sh says where the toolchain comes from.
+# wasm32-unknown-unknown, lints them (clippy -D warnings), runs tests/web.rs (Rust) and
+# web/tests/api.html (the JavaScript API) in headless Chromium, whose WebGPU adapter is
+# SwiftShader (with Tint as its shader compiler, not naga). Part of scripts/test.sh;
+# scripts/web-toolchain.sh says where the toolchain comes from. A missing browser,
+# driver or WebGPU adapter fails it, never skips it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/web-toolchain.sh
@@ -23,3 +25,8 @@ CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
   CHROMEDRIVER="$(command -v chromedriver)" WASM_BINDGEN_TEST_TIMEOUT=120 \
   timeout 900 "${web_cargo[@]}" test --release "${build_std[@]}" --target "$web_target" \
   -p wgpu-sigmoid --test web
+
+echo "=== the JavaScript package: scripts/build-web.sh, web/tests/api.html in headless Chromium ==="
+scripts/build-web.sh
+# The screenshot shows the page's own log (adapter, the sweep's figures).
+timeout 900 python3 web/tests/run.py tests/api.html --screenshot target/web-api.png

@@ -126,7 +126,14 @@ fn describe(value: &JsValue) -> String {
         .and_then(|c| js_sys::Reflect::get(&c, &JsValue::from_str("name")).ok())
         .and_then(|name| name.as_string());
     match constructor {
-        Some(name) if value.is_object() => format!("a {name}"),
+        Some(name) if value.is_object() => {
+            let article = if name.starts_with(['A', 'E', 'I', 'O', 'U']) {
+                "an"
+            } else {
+                "a"
+            };
+            format!("{article} {name}")
+        }
         _ => value.js_typeof().as_string().unwrap_or_default(),
     }
 }
