@@ -30,3 +30,5 @@ echo "=== the JavaScript package: scripts/build-web.sh, web/tests/api.html in he
 scripts/build-web.sh
 # The screenshot shows the page's own log (adapter, the sweep's figures).
 timeout 900 python3 web/tests/run.py tests/api.html --screenshot target/web-api.png
+echo "=== the demo page (web/index.html): its result line and plot, and a screenshot ==="
+timeout 600 python3 web/tests/run.py index.html --screenshot target/web-demo.png
