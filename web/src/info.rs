@@ -112,3 +112,14 @@ pub(crate) async fn adapters() -> Result<js_sys::Array, Thrown> {
     }
     Ok(found)
 }
+
+/// `performance.now()`: milliseconds, at the resolution the browser gives.
+pub(crate) fn now() -> f64 {
+    let performance = get(&js_sys::global(), "performance");
+    get(&performance, "now")
+        .dyn_into::<js_sys::Function>()
+        .ok()
+        .and_then(|now| now.call0(&performance).ok())
+        .and_then(|t| t.as_f64())
+        .unwrap_or_else(js_sys::Date::now)
+}

@@ -145,6 +145,8 @@ def main() -> int:
         mark = "ok  " if check["ok"] else "FAIL"
         detail = f" ({check['detail']})" if check["detail"] and not check["ok"] else ""
         print(f"{mark} {check['name']}{detail}")
+    if report.get("figures"):
+        print("figures:", json.dumps(report["figures"]))
     print(f"{len(report['checks']) - len(failed)} of {len(report['checks'])} checks passed "
           f"in {seconds:.1f} s")
     no_webgpu = any("NoAdapter" in c["detail"] for c in failed)
