@@ -32,3 +32,5 @@ scripts/build-web.sh
 timeout 900 python3 web/tests/run.py tests/api.html --screenshot target/web-api.png
 echo "=== the demo page (web/index.html): its result line and plot, and a screenshot ==="
 timeout 600 python3 web/tests/run.py index.html --screenshot target/web-demo.png
+echo "=== without WebGPU (Chromium without --enable-unsafe-webgpu): a NoAdapter error that says so ==="
+timeout 300 python3 web/tests/run.py tests/no-webgpu.html --without-webgpu

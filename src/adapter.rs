@@ -180,6 +180,11 @@ fn remedy(backends: wgpu::Backends) -> String {
         );
     }
     for (backend, needs) in [
+        (
+            wgpu::Backends::BROWSER_WEBGPU,
+            "In a browser, WebGPU must be on (Chromium on Linux: --enable-unsafe-webgpu) \
+             and the page served over https or from localhost.",
+        ),
         (wgpu::Backends::METAL, "Metal needs macOS."),
         (
             wgpu::Backends::DX12,
@@ -328,6 +333,8 @@ mod tests {
             assert!(!text.starts_with("run"), "{text}");
         }
         assert!(remedy(wgpu::Backends::METAL).contains("macOS"));
+        let web = remedy(wgpu::Backends::BROWSER_WEBGPU);
+        assert!(web.contains("--enable-unsafe-webgpu"), "{web}");
     }
 
     #[test]

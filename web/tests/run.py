@@ -5,7 +5,7 @@ A small WebDriver client (the W3C protocol over HTTP, standard library only) dri
 chromedriver; the page is served from 127.0.0.1 by a thread of this process. The page
 sets `window.__report` to a promise of `{checks: [{name, ok, detail}], figures}`.
 
-    run.py PAGE [--screenshot FILE] [--json FILE]
+    run.py PAGE [--screenshot FILE] [--json FILE] [--without-webgpu]
 
 PAGE is a path under web/ (tests/api.html). Chromium gets --enable-unsafe-webgpu
 (WebGPU is off on Linux without it); on a machine without a GPU its adapter is
@@ -65,10 +65,11 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 class WebDriver:
     """The few W3C WebDriver commands the tests need."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, webgpu: bool) -> None:
         self.base = f"http://127.0.0.1:{port}"
         chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-        options = {"args": CHROMIUM_ARGS}
+        args = [a for a in CHROMIUM_ARGS if webgpu or a != "--enable-unsafe-webgpu"]
+        options: dict[str, object] = {"args": args}
         if chromium:
             options["binary"] = chromium
         session = self.call("POST", "/session", {
@@ -95,6 +96,8 @@ def main() -> int:
     parser.add_argument("page")
     parser.add_argument("--screenshot", type=Path)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--without-webgpu", action="store_true",
+                        help="start Chromium without --enable-unsafe-webgpu")
     args = parser.parse_args()
 
     if not (WEB / "pkg" / "wgpu_sigmoid.js").exists():
@@ -116,7 +119,7 @@ def main() -> int:
                 break
             except OSError:
                 time.sleep(0.1)
-        driver = WebDriver(driver_port)
+        driver = WebDriver(driver_port, webgpu=not args.without_webgpu)
         try:
             driver("POST", "/timeouts", {"script": 600_000})
             driver("POST", "/url", {"url": f"http://127.0.0.1:{http_port}/{args.page}"})
