@@ -94,3 +94,14 @@ async fn bad_lengths_are_typed_errors() {
     // The instance stays usable.
     assert_eq!(sigmoid.forward_async(&[0.0f32]).await.unwrap(), [0.5]);
 }
+
+#[wasm_bindgen_test]
+async fn a_destroyed_device_gives_device_lost_not_a_hang() {
+    let sigmoid = sigmoid_with_pieces_of(4096).await;
+    sigmoid.device().destroy();
+    let result = sigmoid.forward_async(&[0.0f32; 16]).await;
+    assert!(matches!(result, Err(Error::DeviceLost(_))), "{result:?}");
+    // Later calls say so too, at once.
+    let again = sigmoid.backward_async(&[0.5f32], &[1.0]).await;
+    assert!(matches!(again, Err(Error::DeviceLost(_))), "{again:?}");
+}
