@@ -40,7 +40,13 @@ pub fn listen() -> std::io::Result<()> {
                     // Already renamed into place or never created: nothing to remove.
                     let _ = std::fs::remove_file(path);
                 }
-                std::process::exit(128 + signal);
+                // `_exit`, not `exit`: `exit` runs the C++ static destructors of the
+                // GPU driver's libraries (lavapipe's LLVM) while the main thread may be
+                // inside them, which once aborted the process instead ("LLVM ERROR:
+                // inconsistency in registered CommandLine options"). Nothing is left to
+                // flush: stderr is unbuffered and apply's output is the removed file.
+                // SAFETY: _exit(2) ends the process at once; it has no preconditions.
+                unsafe { libc::_exit(128 + signal) }
             }
         })?;
     Ok(())
