@@ -62,8 +62,10 @@ impl DispatchShape {
     /// Vulkan (lavapipe: kernel 65 ms against 79 ms at 1 `vec4`, 87 ms at 4; 59.6–60.9
     /// ms against 61.7–61.9 ms in workgroups of 256, three rounds) and 4 in workgroups
     /// of 256 under GL (llvmpipe: 63 ms against 84 ms at 1, 68 ms at 2; larger
-    /// workgroups within noise); elsewhere the default, one `vec4` in workgroups of 256,
-    /// until a GPU measures otherwise. Clamped to the device where it is built.
+    /// workgroups within noise) and in the browser (SwiftShader, Chromium's CPU
+    /// adapter, 16 Mi elements: about 385 ms against 700 ms at 1 and 440 ms at 2;
+    /// BENCHMARKS.md, "Browser"); elsewhere the default, one `vec4` in workgroups of
+    /// 256, until a GPU measures otherwise. Clamped to the device where it is built.
     #[must_use]
     pub fn preferred(info: &wgpu::AdapterInfo) -> DispatchShape {
         match (info.device_type, info.backend) {
@@ -71,10 +73,12 @@ impl DispatchShape {
                 workgroup_size: 1024,
                 vec4_per_invocation: 2,
             },
-            (wgpu::DeviceType::Cpu, wgpu::Backend::Gl) => DispatchShape {
-                workgroup_size: WORKGROUP_SIZE,
-                vec4_per_invocation: 4,
-            },
+            (wgpu::DeviceType::Cpu, wgpu::Backend::Gl | wgpu::Backend::BrowserWebGpu) => {
+                DispatchShape {
+                    workgroup_size: WORKGROUP_SIZE,
+                    vec4_per_invocation: 4,
+                }
+            }
             _ => DispatchShape::default(),
         }
     }
