@@ -313,15 +313,7 @@ impl Sigmoid {
         let mapped = transfer::request_map(staging, wgpu::MapMode::Read, bytes);
         waiting::until_done(self.device(), submission, self.options().timeout, waiting).await?;
         transfer::receive(mapped).await?;
-        scopes::scoped(self.device(), || {
-            {
-                let view = staging.get_mapped_range(0..bytes)?;
-                chunk.copy_from_slice(&view[..chunk.len()]);
-            }
-            staging.unmap();
-            Ok(())
-        })
-        .await
+        scopes::scoped(self.device(), || transfer::read_mapped(staging, chunk)).await
     }
 }
 

@@ -264,14 +264,34 @@ impl Slot {
     /// Copies `len` bytes of results from the mapped host-readable buffer into
     /// `output` at `start`, and unmaps it.
     fn copy_out(&self, start: usize, len: usize, output: &mut [u8]) -> Result<(), Error> {
-        let buffer = self.host_readable();
-        {
-            let view = buffer.get_mapped_range(0..whole_words(len))?;
-            output[start..start + len].copy_from_slice(&view[..len]);
-        }
-        buffer.unmap();
-        Ok(())
+        read_mapped(self.host_readable(), &mut output[start..start + len])
     }
+}
+
+/// Copies the first `out.len()` bytes of `buffer`, mapped for reading, into `out`, and
+/// unmaps it.
+pub(crate) fn read_mapped(buffer: &wgpu::Buffer, out: &mut [u8]) -> Result<(), Error> {
+    {
+        let view = buffer.get_mapped_range(0..whole_words(out.len()))?;
+        copy_from_view(&view, out);
+    }
+    buffer.unmap();
+    Ok(())
+}
+
+/// Natively the view is the mapped memory itself.
+#[cfg(not(target_arch = "wasm32"))]
+fn copy_from_view(view: &wgpu::BufferView, out: &mut [u8]) {
+    out.copy_from_slice(&view[..out.len()]);
+}
+
+/// On the web the mapping is a JavaScript `ArrayBuffer`: copied straight into `out`,
+/// where dereferencing the view would first copy all of it into a second buffer in
+/// wasm memory.
+#[cfg(target_arch = "wasm32")]
+fn copy_from_view(view: &wgpu::BufferView, out: &mut [u8]) {
+    let length = u32::try_from(out.len()).unwrap_or(u32::MAX);
+    view.as_uint8array().subarray(0, length).copy_to(out);
 }
 
 /// `bytes` rounded up to whole 4-byte words: wgpu copies and maps in such units.
