@@ -231,8 +231,9 @@ impl Device {
         let mut dx = typed::<T>(dx)?.try_readwrite().map_err(busy)?;
         let (y, dy) = (contiguous(y.as_slice())?, contiguous(dy.as_slice())?);
         let dx = contiguous(dx.as_slice_mut())?;
-        // The gradient has no async form: blocks of the pieces one call keeps in
-        // flight, with a check for signals between them.
+        // Blocks of the pieces one call keeps in flight, with a check for signals
+        // between them (written before the library's `backward_async` existed; moving
+        // to it, as forward did, is left for later).
         let block = self
             .one_piece()
             .saturating_mul(self.sigmoid.options().pieces_in_flight);

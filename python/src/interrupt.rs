@@ -59,7 +59,7 @@ where
 
 /// Runs `piece` on each block of `len` elements in turn (blocks of `block` elements,
 /// the GIL released during each), checking for signals between blocks: for the calls
-/// that have no async form. Returns the first error.
+/// not run through an async form (the gradient). Returns the first error.
 pub(crate) fn in_blocks(
     py: Python<'_>,
     len: usize,
