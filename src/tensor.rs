@@ -272,15 +272,17 @@ impl Sigmoid {
         let out: &mut [u8] = bytemuck::cast_slice_mut(out);
         // Pieces of whole words.
         let piece = usize::try_from(self.options().max_chunk_elements * 4).unwrap_or(1 << 24);
-        let staging = self.recorder().scoped_async(|| {
-            Ok(self.device().create_buffer(&wgpu::BufferDescriptor {
-                label: Some("wgpu-sigmoid.download"),
-                size: (piece.min(out.len()).div_ceil(4) * 4) as u64,
-                usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-                mapped_at_creation: false,
-            }))
-        });
-        let staging = staging.await?;
+        let staging = self
+            .recorder()
+            .scoped_async(|| {
+                Ok(self.device().create_buffer(&wgpu::BufferDescriptor {
+                    label: Some("wgpu-sigmoid.download"),
+                    size: (piece.min(out.len()).div_ceil(4) * 4) as u64,
+                    usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+                    mapped_at_creation: false,
+                }))
+            })
+            .await?;
         for (i, chunk) in out.chunks_mut(piece).enumerate() {
             let offset = tensor.offset + (i * piece) as u64;
             self.read_piece((&tensor.buffer, offset), &staging, chunk, waiting)

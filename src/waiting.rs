@@ -80,10 +80,8 @@ mod native {
     ) -> Result<wgpu::SubmissionIndex, Error> {
         let (device, queue) = (device.clone(), queue.clone());
         run(waiting, move || {
-            let scopes = scopes::ErrorScopes::push(&device);
-            let submission = queue.submit([commands]);
             // wgpu-core's popped scopes are ready futures: this returns at once.
-            pollster::block_on(scopes.pop()).map(|()| submission)
+            pollster::block_on(scopes::scoped(&device, || Ok(queue.submit([commands]))))
         })
         .await
     }

@@ -72,11 +72,8 @@ impl Sigmoid {
         &self,
         #[wasm_bindgen(unchecked_param_type = "Float32Array | Float16Array")] x: JsValue,
     ) -> Result<JsValue, Thrown> {
-        Ok(match Floats::read(&x, "x")? {
-            Floats::F32(x) => Floats::F32(self.inner.forward_async(&x).await?),
-            Floats::F16(x) => Floats::F16(self.inner.forward_async(&x).await?),
-        }
-        .into_js())
+        let x = Floats::read(&x, "x")?;
+        Ok(self.forward_floats(&x).await?.into_js())
     }
 
     /// `sigmoid(x)` into `y`, an array of the same type and length.
@@ -88,11 +85,7 @@ impl Sigmoid {
     ) -> Result<(), Thrown> {
         let x = Floats::read(&x, "x")?;
         x.check_output(&y, "y")?;
-        let y_values = match x {
-            Floats::F32(x) => Floats::F32(self.inner.forward_async(&x).await?),
-            Floats::F16(x) => Floats::F16(self.inner.forward_async(&x).await?),
-        };
-        y_values.write_into(&y);
+        self.forward_floats(&x).await?.write_into(&y);
         Ok(())
     }
 
@@ -173,6 +166,16 @@ impl Sigmoid {
     #[wasm_bindgen(getter, unchecked_return_type = "AdapterInfo")]
     pub fn adapter(&self) -> JsValue {
         self.adapter.clone()
+    }
+}
+
+impl Sigmoid {
+    /// `sigmoid(x)` in `x`'s element type.
+    async fn forward_floats(&self, x: &Floats) -> Result<Floats, wgpu_sigmoid::Error> {
+        Ok(match x {
+            Floats::F32(x) => Floats::F32(self.inner.forward_async(x).await?),
+            Floats::F16(x) => Floats::F16(self.inner.forward_async(x).await?),
+        })
     }
 }
 
