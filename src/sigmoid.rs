@@ -334,7 +334,7 @@ impl Sigmoid {
         let dispatch_elements =
             dispatch_elements(&limits, max_workgroups_per_dimension, shape.workgroup_size);
         let transfer = match options.transfer {
-            None => TransferPath::preferred(info.device_type, device.features()),
+            None => TransferPath::preferred(info, device.features()),
             Some(path) if path.is_supported(device.features()) => path,
             Some(path) => {
                 return Err(Error::Unsupported(format!(
@@ -671,7 +671,7 @@ impl Sigmoid {
         let len = len as u64;
         let most = self.options.max_chunk_elements * 4 * uploads.len() as u64 + stride;
         let slot = self.slot_of(entry, needed, most);
-        slot.upload(&uploads)?;
+        slot.upload(&self.recorder.queue, &uploads)?;
         let bindings = slot.bindings(kernel, len, |input, output| {
             let inputs: Vec<(&wgpu::Buffer, u64)> =
                 uploads.iter().map(|&(offset, _)| (input, offset)).collect();

@@ -24,23 +24,36 @@ pub enum TransferPath {
     /// Mappable staging buffers, kept between calls, and `copy_buffer_to_buffer` to and
     /// from device-local storage buffers: the path for discrete GPUs.
     Staged,
+    /// Device-local storage buffers; the input written with [`wgpu::Queue::write_buffer`]
+    /// (the implementation's own staging), the results read back as on [`Staged`]. The
+    /// browser's path: there a mapped buffer is a JavaScript `ArrayBuffer`, which wgpu
+    /// copies into wasm memory and back around every write, where `write_buffer` hands
+    /// the browser the host's bytes once.
+    ///
+    /// [`Staged`]: TransferPath::Staged
+    QueueWrite,
 }
 
 impl TransferPath {
-    /// The path [`crate::Options::transfer`]`: None` picks on `device`: [`Mapped`] where
-    /// memory is shared with the host (a CPU or integrated adapter) and the device has
-    /// `MAPPABLE_PRIMARY_BUFFERS`, else [`Staged`]. Mapping a discrete GPU's storage
-    /// buffers would put them in slow host-visible memory, hence the device-type test.
+    /// The path [`crate::Options::transfer`]`: None` picks for an adapter (`info`) whose
+    /// device has `features`: [`QueueWrite`] in the browser (BENCHMARKS.md, "Browser");
+    /// [`Mapped`] where memory is shared with the host (a CPU or integrated adapter) and
+    /// the device has `MAPPABLE_PRIMARY_BUFFERS`; else [`Staged`]. Mapping a discrete
+    /// GPU's storage buffers would put them in slow host-visible memory, hence the
+    /// device-type test.
     ///
     /// [`Mapped`]: TransferPath::Mapped
     /// [`Staged`]: TransferPath::Staged
+    /// [`QueueWrite`]: TransferPath::QueueWrite
     #[must_use]
-    pub fn preferred(device_type: wgpu::DeviceType, features: wgpu::Features) -> TransferPath {
+    pub fn preferred(info: &wgpu::AdapterInfo, features: wgpu::Features) -> TransferPath {
         let unified = matches!(
-            device_type,
+            info.device_type,
             wgpu::DeviceType::Cpu | wgpu::DeviceType::IntegratedGpu
         );
-        if unified && features.contains(wgpu::Features::MAPPABLE_PRIMARY_BUFFERS) {
+        if info.backend == wgpu::Backend::BrowserWebGpu {
+            TransferPath::QueueWrite
+        } else if unified && features.contains(wgpu::Features::MAPPABLE_PRIMARY_BUFFERS) {
             TransferPath::Mapped
         } else {
             TransferPath::Staged
@@ -52,7 +65,7 @@ impl TransferPath {
     pub fn is_supported(self, features: wgpu::Features) -> bool {
         match self {
             TransferPath::Mapped => features.contains(wgpu::Features::MAPPABLE_PRIMARY_BUFFERS),
-            TransferPath::Staged => true,
+            TransferPath::Staged | TransferPath::QueueWrite => true,
         }
     }
 }
@@ -62,6 +75,7 @@ impl std::fmt::Display for TransferPath {
         f.write_str(match self {
             TransferPath::Mapped => "mapped storage buffers (unified memory)",
             TransferPath::Staged => "staging ring + copy_buffer_to_buffer",
+            TransferPath::QueueWrite => "Queue::write_buffer in, readback ring out",
         })
     }
 }
@@ -76,19 +90,21 @@ pub(crate) struct InFlight {
     pub(crate) start: usize,
     pub(crate) len: usize,
     read_map: MapReceiver,
-    /// Re-mapping of the host-writable buffer for the slot's next piece.
-    write_map: MapReceiver,
+    /// Re-mapping of the host-writable buffer for the slot's next piece (none on
+    /// [`TransferPath::QueueWrite`]).
+    write_map: Option<MapReceiver>,
 }
 
 /// The buffers for one piece of up to `capacity` bytes.
 #[derive(Debug)]
 pub(crate) struct Slot {
+    path: TransferPath,
     /// Bound as the kernel's input (and, for in-place work, its output).
     pub(crate) input: wgpu::Buffer,
     pub(crate) output: wgpu::Buffer,
     /// Staged path only: host-writable buffer copied into `input`.
     upload: Option<wgpu::Buffer>,
-    /// Staged path only: host-readable buffer `output` is copied into.
+    /// Staged and queue-write paths: host-readable buffer `output` is copied into.
     readback: Option<wgpu::Buffer>,
     /// Bytes each buffer holds; a multiple of 16 (whole `vec4`s).
     pub(crate) capacity: u64,
@@ -102,8 +118,8 @@ pub(crate) struct Slot {
 const BIND_GROUPS_PER_SLOT: usize = 8;
 
 impl Slot {
-    /// Buffers for at least `bytes` bytes on `path`. The host-writable buffer starts
-    /// mapped. Allocation failures surface through the caller's error scope.
+    /// Buffers for at least `bytes` bytes on `path`. The host-writable buffer, if any,
+    /// starts mapped. Allocation failures surface through the caller's error scope.
     pub(crate) fn new(device: &wgpu::Device, path: TransferPath, bytes: u64) -> Slot {
         use wgpu::BufferUsages as U;
         let capacity = bytes.div_ceil(16).max(1) * 16;
@@ -115,43 +131,55 @@ impl Slot {
                 mapped_at_creation,
             })
         };
-        match path {
-            TransferPath::Mapped => Slot {
-                input: buffer("wgpu-sigmoid.input", U::STORAGE | U::MAP_WRITE, true),
-                output: buffer("wgpu-sigmoid.output", U::STORAGE | U::MAP_READ, false),
-                upload: None,
-                readback: None,
-                capacity,
-                in_flight: None,
-                bind_groups: Vec::new(),
-            },
-            TransferPath::Staged => Slot {
-                input: buffer("wgpu-sigmoid.input", U::STORAGE | U::COPY_DST, false),
-                output: buffer("wgpu-sigmoid.output", U::STORAGE | U::COPY_SRC, false),
-                upload: Some(buffer(
+        let readback = || buffer("wgpu-sigmoid.readback", U::MAP_READ | U::COPY_DST, false);
+        let (input, output, upload, readback) = match path {
+            TransferPath::Mapped => (
+                buffer("wgpu-sigmoid.input", U::STORAGE | U::MAP_WRITE, true),
+                buffer("wgpu-sigmoid.output", U::STORAGE | U::MAP_READ, false),
+                None,
+                None,
+            ),
+            TransferPath::Staged => (
+                buffer("wgpu-sigmoid.input", U::STORAGE | U::COPY_DST, false),
+                buffer("wgpu-sigmoid.output", U::STORAGE | U::COPY_SRC, false),
+                Some(buffer(
                     "wgpu-sigmoid.upload",
                     U::MAP_WRITE | U::COPY_SRC,
                     true,
                 )),
-                readback: Some(buffer(
-                    "wgpu-sigmoid.readback",
-                    U::MAP_READ | U::COPY_DST,
-                    false,
-                )),
-                capacity,
-                in_flight: None,
-                bind_groups: Vec::new(),
-            },
+                Some(readback()),
+            ),
+            TransferPath::QueueWrite => (
+                buffer("wgpu-sigmoid.input", U::STORAGE | U::COPY_DST, false),
+                buffer("wgpu-sigmoid.output", U::STORAGE | U::COPY_SRC, false),
+                None,
+                Some(readback()),
+            ),
+        };
+        Slot {
+            path,
+            input,
+            output,
+            upload,
+            readback,
+            capacity,
+            in_flight: None,
+            bind_groups: Vec::new(),
         }
     }
 
-    /// Buffers this slot holds (2 mapped, 4 staged).
+    /// Buffers this slot holds (2 mapped, 4 staged, 3 queue-write).
     pub(crate) fn buffer_count(&self) -> u64 {
         2 + u64::from(self.upload.is_some()) + u64::from(self.readback.is_some())
     }
 
-    fn host_writable(&self) -> &wgpu::Buffer {
-        self.upload.as_ref().unwrap_or(&self.input)
+    /// The buffer the host maps to write the input into: none where the queue writes it.
+    fn host_writable(&self) -> Option<&wgpu::Buffer> {
+        match self.path {
+            TransferPath::Mapped => Some(&self.input),
+            TransferPath::Staged => self.upload.as_ref(),
+            TransferPath::QueueWrite => None,
+        }
     }
 
     fn host_readable(&self) -> &wgpu::Buffer {
@@ -179,9 +207,19 @@ impl Slot {
 
     /// Copies each (offset, bytes) of `sources` into the host-writable buffer and
     /// unmaps it. The buffer must be mapped: new, or its previous piece
-    /// [finished](Slot::finish).
-    pub(crate) fn upload(&mut self, sources: &[(u64, &[u8])]) -> Result<(), Error> {
-        let buffer = self.host_writable();
+    /// [finished](Slot::finish). On the queue-write path `queue` writes them into the
+    /// input instead, ahead of the next submission.
+    pub(crate) fn upload(
+        &mut self,
+        queue: &wgpu::Queue,
+        sources: &[(u64, &[u8])],
+    ) -> Result<(), Error> {
+        let Some(buffer) = self.host_writable() else {
+            for &(offset, bytes) in sources {
+                write_words(queue, &self.input, offset, bytes);
+            }
+            return Ok(());
+        };
         let end = sources
             .iter()
             .map(|&(offset, bytes)| offset as usize + bytes.len())
@@ -229,7 +267,9 @@ impl Slot {
         len: usize,
     ) {
         let read_map = request_map(self.host_readable(), wgpu::MapMode::Read, whole_words(len));
-        let write_map = request_map(self.host_writable(), wgpu::MapMode::Write, self.capacity);
+        let write_map = self
+            .host_writable()
+            .map(|buffer| request_map(buffer, wgpu::MapMode::Write, self.capacity));
         self.in_flight = Some(InFlight {
             submission,
             start,
@@ -254,7 +294,9 @@ impl Slot {
         until_done(device, in_flight.submission, timeout, waiting).await?;
         // Both mappings were requested after the submission, so the wait resolved them.
         receive(in_flight.read_map).await?;
-        receive(in_flight.write_map).await?;
+        if let Some(write_map) = in_flight.write_map {
+            receive(write_map).await?;
+        }
         scopes::scoped(device, || {
             self.copy_out(in_flight.start, in_flight.len, output)
         })
@@ -292,6 +334,21 @@ fn copy_from_view(view: &wgpu::BufferView, out: &mut [u8]) {
 fn copy_from_view(view: &wgpu::BufferView, out: &mut [u8]) {
     let length = u32::try_from(out.len()).unwrap_or(u32::MAX);
     view.as_uint8array().subarray(0, length).copy_to(out);
+}
+
+/// Writes `bytes` into `buffer` at `offset` (a multiple of 4) with `queue`, which takes
+/// whole 4-byte words only: a last partial word (an odd number of 16-bit elements) is
+/// padded with zeros, which the kernel reads but whose results are never copied out.
+fn write_words(queue: &wgpu::Queue, buffer: &wgpu::Buffer, offset: u64, bytes: &[u8]) {
+    let whole = bytes.len() / 4 * 4;
+    if whole > 0 {
+        queue.write_buffer(buffer, offset, &bytes[..whole]);
+    }
+    if whole < bytes.len() {
+        let mut last = [0u8; 4];
+        last[..bytes.len() - whole].copy_from_slice(&bytes[whole..]);
+        queue.write_buffer(buffer, offset + whole as u64, &last);
+    }
 }
 
 /// `bytes` rounded up to whole 4-byte words: wgpu copies and maps in such units.

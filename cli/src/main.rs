@@ -127,6 +127,7 @@ fn at_least_one<T: std::str::FromStr + From<u8> + PartialOrd>(text: &str) -> Res
 enum Transfer {
     Mapped,
     Staged,
+    QueueWrite,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -352,6 +353,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
             options.transfer = transfer.map(|t| match t {
                 Transfer::Mapped => TransferPath::Mapped,
                 Transfer::Staged => TransferPath::Staged,
+                Transfer::QueueWrite => TransferPath::QueueWrite,
             });
             options.pieces_in_flight = usize::try_from(pieces_in_flight).unwrap_or(usize::MAX);
             options.max_chunk_elements = chunk_elements;

@@ -48,10 +48,14 @@ fn supported_paths() -> Vec<TransferPath> {
             "lavapipe offers MAPPABLE_PRIMARY_BUFFERS; the mapped path must be tested"
         );
     }
-    [TransferPath::Mapped, TransferPath::Staged]
-        .into_iter()
-        .filter(|p| p.is_supported(features))
-        .collect()
+    [
+        TransferPath::Mapped,
+        TransferPath::Staged,
+        TransferPath::QueueWrite,
+    ]
+    .into_iter()
+    .filter(|p| p.is_supported(features))
+    .collect()
 }
 
 #[test]
@@ -85,27 +89,84 @@ fn every_path_and_ring_depth_gives_identical_bits() {
     }
 }
 
+/// The 16-bit types (an odd length ends in half a 4-byte word, which the queue cannot
+/// write alone) and the gradient (two inputs in one buffer) on every path.
 #[test]
-fn preferred_path_follows_the_device_type() {
-    use wgpu::{DeviceType, Features};
+fn every_path_gives_identical_half_precision_and_gradient_bits() {
+    use half::{bf16, f16};
+    let Some(shared) = gpu() else { return };
+    let half_bits = |v: &[f16]| v.iter().map(|h| h.to_bits()).collect::<Vec<_>>();
+    let brain_bits = |v: &[bf16]| v.iter().map(|h| h.to_bits()).collect::<Vec<_>>();
+    for path in supported_paths() {
+        let Some(sigmoid) = instance(path, 3) else {
+            return;
+        };
+        for len in [1, 3, 4097, 3 * 4096 + 1] {
+            let x = test_data(len, 40 + len as u64);
+            let dy = test_data(len, 41 + len as u64);
+            let y = shared.forward(&x).unwrap();
+            let halves: Vec<f16> = x.iter().copied().map(f16::from_f32).collect();
+            let brains: Vec<bf16> = x.iter().copied().map(bf16::from_f32).collect();
+            assert_eq!(
+                half_bits(&sigmoid.forward(&halves).unwrap()),
+                half_bits(&shared.forward(&halves).unwrap()),
+                "{path:?}: f16 at len {len}"
+            );
+            assert_eq!(
+                brain_bits(&sigmoid.forward(&brains).unwrap()),
+                brain_bits(&shared.forward(&brains).unwrap()),
+                "{path:?}: bf16 at len {len}"
+            );
+            assert_eq!(
+                bits(&sigmoid.backward(&y, &dy).unwrap()),
+                bits(&shared.backward(&y, &dy).unwrap()),
+                "{path:?}: backward at len {len}"
+            );
+            let (y16, dy16): (Vec<f16>, Vec<f16>) = y
+                .iter()
+                .zip(&dy)
+                .map(|(&a, &b)| (f16::from_f32(a), f16::from_f32(b)))
+                .unzip();
+            assert_eq!(
+                half_bits(&sigmoid.backward(&y16, &dy16).unwrap()),
+                half_bits(&shared.backward(&y16, &dy16).unwrap()),
+                "{path:?}: f16 backward at len {len}"
+            );
+        }
+    }
+}
+
+#[test]
+fn preferred_path_follows_the_device_type_and_backend() {
+    use wgpu::{AdapterInfo, Backend, DeviceType, Features};
     let mappable = Features::MAPPABLE_PRIMARY_BUFFERS;
+    let preferred = |device_type, backend, features| {
+        TransferPath::preferred(&AdapterInfo::new(device_type, backend), features)
+    };
     assert_eq!(
-        TransferPath::preferred(DeviceType::Cpu, mappable),
+        preferred(DeviceType::Cpu, Backend::Vulkan, mappable),
         TransferPath::Mapped
     );
     assert_eq!(
-        TransferPath::preferred(DeviceType::IntegratedGpu, mappable),
+        preferred(DeviceType::IntegratedGpu, Backend::Metal, mappable),
         TransferPath::Mapped
     );
     // A discrete GPU's mappable storage would live in slow host-visible memory.
     assert_eq!(
-        TransferPath::preferred(DeviceType::DiscreteGpu, mappable),
+        preferred(DeviceType::DiscreteGpu, Backend::Vulkan, mappable),
         TransferPath::Staged
     );
     assert_eq!(
-        TransferPath::preferred(DeviceType::Cpu, Features::empty()),
+        preferred(DeviceType::Cpu, Backend::Gl, Features::empty()),
         TransferPath::Staged
     );
+    // In the browser a mapped buffer goes through wasm memory; the queue writes once.
+    for device_type in [DeviceType::Cpu, DeviceType::DiscreteGpu] {
+        assert_eq!(
+            preferred(device_type, Backend::BrowserWebGpu, Features::empty()),
+            TransferPath::QueueWrite
+        );
+    }
 }
 
 #[test]
