@@ -2,7 +2,8 @@
 # The library on the web: builds wgpu-sigmoid and the browser package (web/) for
 # wasm32-unknown-unknown, lints them (clippy -D warnings), runs tests/web.rs (Rust) and
 # web/tests/api.html (the JavaScript API) in headless Chromium, whose WebGPU adapter is
-# SwiftShader (with Tint as its shader compiler, not naga). Part of scripts/test.sh;
+# SwiftShader (with Tint as its shader compiler, not naga), and the browser benchmark
+# once (figures only). Part of scripts/test.sh;
 # scripts/web-toolchain.sh says where the toolchain comes from. A missing browser,
 # driver or WebGPU adapter fails it, never skips it.
 set -euo pipefail
@@ -32,5 +33,9 @@ scripts/build-web.sh
 timeout 900 python3 web/tests/run.py tests/api.html --screenshot target/web-api.png
 echo "=== the demo page (web/index.html): its result line and plot, and a screenshot ==="
 timeout 600 python3 web/tests/run.py index.html --screenshot target/web-demo.png
+echo "=== the browser benchmark (web/bench.html): figures for BENCHMARKS.md, no thresholds ==="
+# Speed is checked by benchmarks, not by tests: this prints this run's figures (ours and
+# the page's naive kernel, end to end and resident; the naive kernel's accuracy sweep).
+timeout 600 python3 web/tests/run.py bench.html --json target/web-bench.json
 echo "=== without WebGPU (Chromium without --enable-unsafe-webgpu): a NoAdapter error that says so ==="
 timeout 300 python3 web/tests/run.py tests/no-webgpu.html --without-webgpu

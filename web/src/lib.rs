@@ -18,13 +18,15 @@
 mod arrays;
 mod errors;
 mod info;
+mod stream;
 
 use js_sys::Uint16Array;
 use wasm_bindgen::prelude::*;
-use wgpu_sigmoid::half::bf16;
+use wgpu_sigmoid::half::{bf16, f16};
 
-use crate::arrays::Floats;
+use crate::arrays::{Floats, HostElement};
 pub use crate::errors::{GpuError, Thrown};
+use crate::stream::{Op, stream};
 
 #[wasm_bindgen(typescript_custom_section)]
 const ADAPTER_INFO: &str = r#"
@@ -67,26 +69,31 @@ impl Sigmoid {
     }
 
     /// `sigmoid(x)` into a new array of `x`'s type (`Float32Array` or `Float16Array`).
+    ///
+    /// Every call copies its arrays through wasm memory in rounds (12 Mi elements each),
+    /// so the arrays must not change until the promise settles.
     #[wasm_bindgen(unchecked_return_type = "Float32Array | Float16Array")]
     pub async fn forward(
         &self,
         #[wasm_bindgen(unchecked_param_type = "Float32Array | Float16Array")] x: JsValue,
     ) -> Result<JsValue, Thrown> {
-        let x = Floats::read(&x, "x")?;
-        Ok(self.forward_floats(&x).await?.into_js())
+        Ok(match Floats::of(&x, "x")? {
+            Floats::F32(x) => self.forward_new::<f32>(x).await?.into(),
+            Floats::F16(x) => self.forward_new::<f16>(x).await?.into(),
+        })
     }
 
-    /// `sigmoid(x)` into `y`, an array of the same type and length.
+    /// `sigmoid(x)` into `y`, an array of the same type and length (`y` may be `x`).
     #[wasm_bindgen(js_name = forwardInto)]
     pub async fn forward_into(
         &self,
         #[wasm_bindgen(unchecked_param_type = "Float32Array | Float16Array")] x: JsValue,
         #[wasm_bindgen(unchecked_param_type = "Float32Array | Float16Array")] y: JsValue,
     ) -> Result<(), Thrown> {
-        let x = Floats::read(&x, "x")?;
-        x.check_output(&y, "y")?;
-        self.forward_floats(&x).await?.write_into(&y);
-        Ok(())
+        match Floats::of(&x, "x")? {
+            Floats::F32(x) => self.forward_into_typed::<f32>(x, &y).await,
+            Floats::F16(x) => self.forward_into_typed::<f16>(x, &y).await,
+        }
     }
 
     /// `sigmoid(x)` of bfloat16 values given as their bit patterns, into a new
@@ -96,11 +103,8 @@ impl Sigmoid {
         &self,
         #[wasm_bindgen(unchecked_param_type = "Uint16Array")] bits: JsValue,
     ) -> Result<Uint16Array, Thrown> {
-        let bits = arrays::read_bits(&bits, "bits")?;
-        let x: Vec<bf16> = bits.into_iter().map(bf16::from_bits).collect();
-        let y = self.inner.forward_async(&x).await?;
-        let y: Vec<u16> = y.into_iter().map(bf16::to_bits).collect();
-        Ok(Uint16Array::from(y.as_slice()))
+        let bits = arrays::of_type::<bf16>(&bits, "bits")?;
+        self.forward_new::<bf16>(bits).await
     }
 
     /// The gradient `dx = dy · y · (1 − y)` from the forward output `y` and the
@@ -111,24 +115,10 @@ impl Sigmoid {
         #[wasm_bindgen(unchecked_param_type = "Float32Array | Float16Array")] y: JsValue,
         #[wasm_bindgen(unchecked_param_type = "Float32Array | Float16Array")] dy: JsValue,
     ) -> Result<JsValue, Thrown> {
-        let (y, dy) = (Floats::read(&y, "y")?, Floats::read(&dy, "dy")?);
-        Ok(match (y, dy) {
-            (Floats::F32(y), Floats::F32(dy)) => {
-                Floats::F32(self.inner.backward_async(&y, &dy).await?)
-            }
-            (Floats::F16(y), Floats::F16(dy)) => {
-                Floats::F16(self.inner.backward_async(&y, &dy).await?)
-            }
-            (y, dy) => {
-                return Err(GpuError::invalid_argument(format!(
-                    "y is a {} and dy a {}: they must be of one type",
-                    y.type_name(),
-                    dy.type_name()
-                ))
-                .into());
-            }
-        }
-        .into_js())
+        Ok(match Floats::of(&y, "y")? {
+            Floats::F32(y) => self.backward_new::<f32>(y, &dy).await?.into(),
+            Floats::F16(y) => self.backward_new::<f16>(y, &dy).await?.into(),
+        })
     }
 
     /// Times `iterations` forwards of `length` float32 elements on buffers that stay on
@@ -170,12 +160,34 @@ impl Sigmoid {
 }
 
 impl Sigmoid {
-    /// `sigmoid(x)` in `x`'s element type.
-    async fn forward_floats(&self, x: &Floats) -> Result<Floats, wgpu_sigmoid::Error> {
-        Ok(match x {
-            Floats::F32(x) => Floats::F32(self.inner.forward_async(x).await?),
-            Floats::F16(x) => Floats::F16(self.inner.forward_async(x).await?),
-        })
+    /// `sigmoid(x)` into a new array of `x`'s type.
+    async fn forward_new<E: HostElement>(&self, x: &E::Array) -> Result<E::Array, Thrown> {
+        let y = E::new_array(E::length(x));
+        stream::<E>(&self.inner, Op::Forward, &[x], &y).await?;
+        Ok(y)
+    }
+
+    /// `sigmoid(x)` into `y`, checked to be an array of `x`'s type and length.
+    async fn forward_into_typed<E: HostElement>(
+        &self,
+        x: &E::Array,
+        y: &JsValue,
+    ) -> Result<(), Thrown> {
+        let y = arrays::matching::<E>(y, E::length(x), "y", "x")?;
+        stream::<E>(&self.inner, Op::Forward, &[x], y).await?;
+        Ok(())
+    }
+
+    /// The gradient into a new array of `y`'s type; `dy` checked to match `y`.
+    async fn backward_new<E: HostElement>(
+        &self,
+        y: &E::Array,
+        dy: &JsValue,
+    ) -> Result<E::Array, Thrown> {
+        let dy = arrays::matching::<E>(dy, E::length(y), "dy", "y")?;
+        let dx = E::new_array(E::length(y));
+        stream::<E>(&self.inner, Op::Backward, &[y, dy], &dx).await?;
+        Ok(dx)
     }
 }
 

@@ -59,7 +59,7 @@ function bf16Round(v) {
 function bf16Value(b) { u32x[0] = b << 16; return f32x[0]; }
 
 export async function run(log) {
-  await init();
+  const wasm = await init();
   const s = await Sigmoid.create();
   const info = s.adapter;
   log(`adapter: ${JSON.stringify(info)}`);
@@ -156,13 +156,44 @@ export async function run(log) {
   const long = 33 * 1024 * 1024 + 5;
   const lx = new Float32Array(long);
   for (let i = 0; i < long; i++) lx[i] = ((i % 4001) - 2000) / 50;
+  const memoryBefore = wasm.memory.buffer.byteLength;
   const ly = await s.forward(lx);
+  const grown = (wasm.memory.buffer.byteLength - memoryBefore) / 2 ** 20;
   let longBad = 0;
   for (let i = 0; i < long; i += 997) {
     if (ulps(bitsOf32(ly[i]), bitsOf32(Math.fround(sigmoid64(lx[i]))), 0x80000000) > 1) longBad++;
   }
   check("33 Mi + 5 elements (past one 128 MiB binding) within 1 ULP", ly.length === long && longBad === 0,
     `${longBad} sampled values off`);
+  // Arrays go through wasm memory in rounds of 12 Mi elements: copying this one whole
+  // would grow wasm memory by twice its 132 MiB, for good.
+  check("a 132 MiB forward grows wasm memory by one round (96 MiB) and slack", grown <= 100,
+    `grew by ${grown} MiB`);
+  const sameBits = (a, b, offset = 0) => {
+    for (let i = 0; i < b.length; i++) if (!Object.is(a[i + offset], b[i])) return `first difference at ${i}`;
+    return "";
+  };
+  const inPlace = lx.slice();
+  await s.forwardInto(inPlace, inPlace);
+  const inPlaceDiff = sameBits(inPlace, ly);
+  check("forwardInto(x, x) in place over several rounds", inPlaceDiff === "", inPlaceDiff);
+  // The output one element past the input in one buffer: a round must not overwrite
+  // input that a later round reads.
+  const shared = new Float32Array(long + 1);
+  shared.set(lx);
+  await s.forwardInto(shared.subarray(0, long), shared.subarray(1));
+  const shiftedDiff = sameBits(shared, ly, 1);
+  check("forwardInto between overlapping views of one buffer", shiftedDiff === "", shiftedDiff);
+  // The gradient over several rounds, at sampled places, against a short call on the
+  // same values (elementwise: position cannot change a result).
+  const ldy = new Float32Array(long).map((_, i) => 1 + (i % 7) / 8);
+  const ldx = await s.backward(ly, ldy);
+  const picked = Array.from({ length: 4096 }, (_, k) => Math.floor((k * long) / 4096) + (k % 3));
+  const shortDx = await s.backward(new Float32Array(picked.map((i) => ly[i])),
+    new Float32Array(picked.map((i) => ldy[i])));
+  const gradientBad = picked.filter((i, k) => !Object.is(ldx[i], shortDx[k])).length;
+  check("backward over several rounds matches short calls", ldx.length === long && gradientBad === 0,
+    `${gradientBad} of 4096 sampled values differ`);
 
   // Errors: a kind each, thrown as GpuError (an Error).
   errorCheck("forwardInto with a wrong length is LengthMismatch",
