@@ -3,9 +3,9 @@
 //! Pipelines are built in one loop over a table of (operation, storage) with the full
 //! names of their entry points (`TABLE`); each takes the bind-group layout wgpu derives
 //! from the shader (`layout: None`), and the binding number of each role (input, `dy`,
-//! output, the params uniform) is read from the shader itself by naga reflection, from
-//! the variables an entry point uses, named in `ROLES`. Binding numbers are written
-//! once, in the shader.
+//! output, the params uniform) is read from the shader itself by naga reflection when the
+//! crate is built (build.rs), from the variables an entry point uses, named in `ROLES`.
+//! Binding numbers are written once, in the shader.
 
 use std::collections::HashMap;
 use std::num::NonZeroU64;
@@ -16,14 +16,9 @@ use crate::Error;
 
 /// WGSL source of the kernels: [`wgsl::FUNCTIONS`](crate::wgsl::FUNCTIONS),
 /// [`wgsl::DISPATCH`](crate::wgsl::DISPATCH) and the kernels
-/// (`shaders/sigmoid_kernels.wgsl`), concatenated in that order.
-pub const SIGMOID_WGSL: &str = concat!(
-    include_str!("../shaders/sigmoid_functions.wgsl"),
-    "\n",
-    include_str!("../shaders/dispatch.wgsl"),
-    "\n",
-    include_str!("../shaders/sigmoid_kernels.wgsl"),
-);
+/// (`shaders/sigmoid_kernels.wgsl`), concatenated in that order (by build.rs, which
+/// reflects this very text).
+pub const SIGMOID_WGSL: &str = include_str!(concat!(env!("OUT_DIR"), "/sigmoid.wgsl"));
 /// The default invocations per workgroup (the shader's `WORKGROUP_SIZE` has no default:
 /// the host always sets it).
 pub const WORKGROUP_SIZE: u32 = 256;
@@ -364,7 +359,7 @@ impl Kernels {
     /// Compiles every pipeline of the table on `device`. Call inside error scopes: a
     /// driver's failure to compile surfaces there.
     pub(crate) fn new(device: &wgpu::Device, shape: DispatchShape) -> Result<Kernels, Error> {
-        let reflected = reflect(SIGMOID_WGSL)?;
+        let reflected = reflect()?;
         let params = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
             label: Some("wgpu-sigmoid.params"),
             contents: bytemuck::cast_slice(&[0u32; 4]),
@@ -561,35 +556,30 @@ fn internal(message: String) -> Error {
     ))
 }
 
-/// For every entry point of `source`, the role and binding number of each resource it
-/// uses (directly or through the functions it calls).
-fn reflect(source: &str) -> Result<HashMap<String, Vec<(Role, u32)>>, Error> {
-    let module = naga::front::wgsl::parse_str(source)
-        .map_err(|e| internal(format!("the shader does not parse: {e}")))?;
-    let info = naga::valid::Validator::new(
-        naga::valid::ValidationFlags::all(),
-        naga::valid::Capabilities::all(),
-    )
-    .validate(&module)
-    .map_err(|e| internal(format!("the shader does not validate: {e}")))?;
-    let mut entry_points = HashMap::new();
-    for (index, entry_point) in module.entry_points.iter().enumerate() {
-        let uses = info.get_entry_point(index);
-        let mut bindings = Vec::new();
-        for (handle, variable) in module.global_variables.iter() {
-            let (Some(binding), Some(name)) = (&variable.binding, &variable.name) else {
-                continue;
-            };
-            if uses[handle].is_empty() {
-                continue;
-            }
-            let role = Role::of(name)
-                .ok_or_else(|| internal(format!("binding `{name}` has no known role")))?;
-            bindings.push((role, binding.binding));
-        }
-        entry_points.insert(entry_point.name.clone(), bindings);
-    }
-    Ok(entry_points)
+// `REFLECTED`: the resources of each entry point of `SIGMOID_WGSL`, reflected by naga
+// when the crate is built (build.rs), so that naga is not part of the library at run time.
+include!(concat!(env!("OUT_DIR"), "/reflected.rs"));
+
+/// The role and binding number of each resource of each entry point, by its name.
+type Reflected = HashMap<&'static str, Vec<(Role, u32)>>;
+
+/// For every entry point of the kernels, the role and binding number of each resource
+/// it uses (directly or through the functions it calls).
+fn reflect() -> Result<Reflected, Error> {
+    REFLECTED
+        .iter()
+        .map(|&(entry_point, resources)| {
+            let bindings = resources
+                .iter()
+                .map(|&(name, binding)| {
+                    Role::of(name)
+                        .map(|role| (role, binding))
+                        .ok_or_else(|| internal(format!("binding `{name}` has no known role")))
+                })
+                .collect::<Result<Vec<_>, Error>>()?;
+            Ok((entry_point, bindings))
+        })
+        .collect()
 }
 
 /// The pipeline of `entry_point`, with the layout wgpu derives from the shader.
@@ -747,7 +737,7 @@ mod tests {
 
     #[test]
     fn every_entry_point_of_the_table_is_reflected_with_its_roles() {
-        let reflected = reflect(SIGMOID_WGSL).unwrap();
+        let reflected = reflect().unwrap();
         // Every entry point of the table exists, and every one of the shader is in it.
         let mut named: Vec<&str> = TABLE
             .iter()
@@ -756,7 +746,7 @@ mod tests {
                 [e.main, e.tail].into_iter().chain(in_place)
             })
             .collect();
-        let mut shader: Vec<&str> = reflected.keys().map(String::as_str).collect();
+        let mut shader: Vec<&str> = reflected.keys().copied().collect();
         named.sort_unstable();
         shader.sort_unstable();
         assert_eq!(named, shader);
