@@ -279,23 +279,30 @@ pub async fn select(options: &AdapterOptions) -> Result<wgpu::Adapter, Error> {
 }
 
 /// Features this crate uses where the adapter offers them: storage buffers mapped
-/// directly (the unified-memory transfer path) and timestamp queries (benchmarks).
-pub const OPTIONAL_FEATURES: wgpu::Features = wgpu::Features::MAPPABLE_PRIMARY_BUFFERS
-    .union(wgpu::Features::TIMESTAMP_QUERY)
-    .union(wgpu::Features::TIMESTAMP_QUERY_INSIDE_ENCODERS);
+/// directly (the unified-memory transfer path).
+pub const OPTIONAL_FEATURES: wgpu::Features = wgpu::Features::MAPPABLE_PRIMARY_BUFFERS;
+
+/// Features a benchmark wants for GPU timestamps around passes (as wgpu-profiler's
+/// `ALL_WGPU_TIMER_FEATURES`): ask for them with [`crate::SigmoidBuilder::features`]
+/// or [`open_device`]. The library itself never needs them.
+pub const TIMER_FEATURES: wgpu::Features =
+    wgpu::Features::TIMESTAMP_QUERY.union(wgpu::Features::TIMESTAMP_QUERY_INSIDE_ENCODERS);
 
 /// Opens a device on `adapter` with the adapter's own limits, so that the largest
 /// storage binding and buffer the hardware allows can be used, and with those of
-/// [`OPTIONAL_FEATURES`] the adapter has.
+/// [`OPTIONAL_FEATURES`] and of `wanted` that the adapter has.
 ///
 /// # Errors
 ///
 /// [`Error::RequestDevice`] when the adapter refuses.
-pub async fn open_device(adapter: &wgpu::Adapter) -> Result<(wgpu::Device, wgpu::Queue), Error> {
+pub async fn open_device(
+    adapter: &wgpu::Adapter,
+    wanted: wgpu::Features,
+) -> Result<(wgpu::Device, wgpu::Queue), Error> {
     adapter
         .request_device(&wgpu::DeviceDescriptor {
             label: Some("wgpu-sigmoid.device"),
-            required_features: adapter.features() & OPTIONAL_FEATURES,
+            required_features: adapter.features() & (OPTIONAL_FEATURES | wanted),
             required_limits: adapter.limits(),
             experimental_features: wgpu::ExperimentalFeatures::disabled(),
             memory_hints: wgpu::MemoryHints::Performance,

@@ -110,10 +110,19 @@ pub struct SigmoidBuilder {
     backends: Option<wgpu::Backends>,
     adapter_name: Option<String>,
     power_preference: Option<wgpu::PowerPreference>,
+    features: wgpu::Features,
     options: Options,
 }
 
 impl SigmoidBuilder {
+    /// Device features to ask for besides the ones the crate uses, where the adapter
+    /// has them (e.g. [`crate::adapter::TIMER_FEATURES`] for a benchmark's timestamps);
+    /// [`Sigmoid::device`]`.features()` tells which it got.
+    pub fn features(mut self, wanted: wgpu::Features) -> SigmoidBuilder {
+        self.features = wanted;
+        self
+    }
+
     /// Only adapters of these backends (instead of `WGPU_BACKEND`).
     pub fn backends(mut self, backends: wgpu::Backends) -> SigmoidBuilder {
         self.backends = Some(backends);
@@ -207,7 +216,7 @@ impl SigmoidBuilder {
     /// a kernel the driver cannot compile, or an option the device cannot do.
     pub async fn build_async(self) -> Result<Sigmoid, Error> {
         let adapter = adapter::select(&self.adapter_options()?).await?;
-        let (device, queue) = adapter::open_device(&adapter).await?;
+        let (device, queue) = adapter::open_device(&adapter, self.features).await?;
         let liveness = Liveness::watch(&device);
         // Every operation of this crate runs inside error scopes; anything that escapes
         // them is logged, not turned into a panic.

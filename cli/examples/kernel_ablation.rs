@@ -367,8 +367,7 @@ fn main() {
     let adapter = pollster::block_on(instance.request_adapter(&Default::default())).unwrap();
     let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
         label: Some("kernel ablation"),
-        required_features: adapter.features()
-            & (wgpu::Features::TIMESTAMP_QUERY | wgpu::Features::TIMESTAMP_QUERY_INSIDE_ENCODERS),
+        required_features: adapter.features() & wgpu_sigmoid::adapter::TIMER_FEATURES,
         required_limits: adapter.limits(),
         ..Default::default()
     }))

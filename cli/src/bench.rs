@@ -323,9 +323,10 @@ impl Timestamps {
     /// `None` where the device cannot write timestamps inside encoders.
     #[must_use]
     pub fn new(device: &wgpu::Device) -> Option<Timestamps> {
-        let needed =
-            wgpu::Features::TIMESTAMP_QUERY | wgpu::Features::TIMESTAMP_QUERY_INSIDE_ENCODERS;
-        if !device.features().contains(needed) {
+        if !device
+            .features()
+            .contains(wgpu_sigmoid::adapter::TIMER_FEATURES)
+        {
             return None;
         }
         let buffer = |label, usage| {

@@ -302,7 +302,9 @@ macro_rules! out {
 }
 
 fn run(cli: Cli) -> Result<(), CliError> {
-    let mut builder = Sigmoid::builder();
+    // `bench` times passes with GPU timestamps where the adapter has them; `info` says
+    // whether it does.
+    let mut builder = Sigmoid::builder().features(wgpu_sigmoid::adapter::TIMER_FEATURES);
     if let Some(backend) = cli.backend {
         builder = builder.backends(backend.backends());
     }

@@ -189,7 +189,8 @@ fn caller_owned_device_and_threads() {
     let Some(_) = gpu() else { return };
     let adapter =
         pollster::block_on(adapter::select(&AdapterOptions::from_env().unwrap())).unwrap();
-    let (device, queue) = pollster::block_on(adapter::open_device(&adapter)).unwrap();
+    let (device, queue) =
+        pollster::block_on(adapter::open_device(&adapter, wgpu::Features::empty())).unwrap();
     let sigmoid = Sigmoid::with_device(device, queue).unwrap();
     std::thread::scope(|scope| {
         for t in 0..4u64 {
@@ -304,4 +305,30 @@ fn every_dispatch_shape_gives_the_same_bits() {
                 .max_compute_invocations_per_workgroup
     );
     check_all_apis(&clamped, 70_001, 9);
+}
+
+#[test]
+fn timer_features_are_requested_only_when_asked_for() {
+    let Some(shared) = gpu() else { return };
+    // The library needs no timestamps: an instance of its own does not hold them.
+    let plain = shared.device().features();
+    assert!(
+        !plain.intersects(adapter::TIMER_FEATURES),
+        "a default instance requested {plain:?}"
+    );
+    // A benchmark asks; lavapipe and llvmpipe have both features, so CI sees them granted.
+    let timed = Sigmoid::builder()
+        .features(adapter::TIMER_FEATURES)
+        .build()
+        .unwrap();
+    let info = timed.adapter_info();
+    let software = info.device_type == wgpu::DeviceType::Cpu
+        && matches!(info.backend, wgpu::Backend::Vulkan | wgpu::Backend::Gl);
+    if software {
+        assert!(
+            timed.device().features().contains(adapter::TIMER_FEATURES),
+            "{:?}",
+            timed.device().features()
+        );
+    }
 }

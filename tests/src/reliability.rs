@@ -151,7 +151,8 @@ fn several_instances_share_one_device() {
     let Some(_) = gpu() else { return };
     let adapter =
         pollster::block_on(adapter::select(&AdapterOptions::from_env().unwrap())).unwrap();
-    let (device, queue) = pollster::block_on(adapter::open_device(&adapter)).unwrap();
+    let (device, queue) =
+        pollster::block_on(adapter::open_device(&adapter, wgpu::Features::empty())).unwrap();
     let small_pieces = options(|o| {
         o.max_chunk_elements = 65_536;
     });
@@ -213,7 +214,8 @@ fn a_destroyed_device_gives_errors_and_a_new_instance_works() {
     // error): calls still fail with an error, never a panic.
     let adapter =
         pollster::block_on(adapter::select(&AdapterOptions::from_env().unwrap())).unwrap();
-    let (device, queue) = pollster::block_on(adapter::open_device(&adapter)).unwrap();
+    let (device, queue) =
+        pollster::block_on(adapter::open_device(&adapter, wgpu::Features::empty())).unwrap();
     let borrowed = Sigmoid::with_device(device.clone(), queue).unwrap();
     borrowed.forward(&x).unwrap();
     device.destroy();

@@ -196,7 +196,8 @@ pub fn caller_device() -> Option<Sigmoid> {
     gpu()?;
     let adapter =
         pollster::block_on(adapter::select(&AdapterOptions::from_env().unwrap())).unwrap();
-    let (device, queue) = pollster::block_on(adapter::open_device(&adapter)).unwrap();
+    let (device, queue) =
+        pollster::block_on(adapter::open_device(&adapter, wgpu::Features::empty())).unwrap();
     Some(Sigmoid::with_device(device, queue).unwrap())
 }
 
