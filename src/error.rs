@@ -136,6 +136,11 @@ pub enum Error {
         /// That argument's length.
         expected: u64,
     },
+    /// A bug in wgpu-sigmoid itself: one of its own invariants did not hold (its kernel
+    /// table and shader disagree, a thread of its own ended without an answer). Not
+    /// the caller's doing and not the device's; please report it.
+    #[error("bug in wgpu-sigmoid (please report it): {0}")]
+    Bug(String),
 }
 
 /// Why a device is gone, as far as wgpu said: the payload of [`Error::DeviceLost`].

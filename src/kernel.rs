@@ -34,6 +34,7 @@ pub const MAX_VEC4_PER_INVOCATION: u32 =
 /// pass, which loads all its `vec4`s before computing any). Results are the same bits
 /// at every shape; only speed differs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct DispatchShape {
     /// Invocations per workgroup (clamped to the device's limits).
     pub workgroup_size: u32,
@@ -52,6 +53,17 @@ impl Default for DispatchShape {
 }
 
 impl DispatchShape {
+    /// `workgroup_size` invocations per workgroup, each on `vec4_per_invocation`
+    /// `vec4`s; brought within the device's limits where it is built
+    /// ([`DispatchShape::clamped`]).
+    #[must_use]
+    pub const fn new(workgroup_size: u32, vec4_per_invocation: u32) -> DispatchShape {
+        DispatchShape {
+            workgroup_size,
+            vec4_per_invocation,
+        }
+    }
+
     /// The shape for an adapter, from measurements (BENCHMARKS.md, "Issue #19", 64 Mi
     /// elements): on CPU adapters 2 `vec4`s per invocation in workgroups of 1024 under
     /// Vulkan (lavapipe: kernel 65 ms against 79 ms at 1 `vec4`, 87 ms at 4; 59.6–60.9
@@ -550,10 +562,9 @@ impl Kernels {
     }
 }
 
+/// The kernel table and the shader disagree: a bug of this crate.
 fn internal(message: String) -> Error {
-    Error::Unsupported(format!(
-        "internal error in wgpu-sigmoid's kernel table: {message}"
-    ))
+    Error::Bug(format!("the kernel table: {message}"))
 }
 
 // `REFLECTED`: the resources of each entry point of `SIGMOID_WGSL`, reflected by naga

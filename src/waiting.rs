@@ -64,9 +64,9 @@ mod native {
         let work = slot.lock().unwrap_or_else(PoisonError::into_inner).take();
         match work {
             Some(work) => work(),
-            None => Err(Error::DeviceLost(DeviceLost::lost(
-                "the thread running GPU work ended without an answer",
-            ))),
+            None => Err(Error::Bug(
+                "the thread running GPU work ended without an answer".into(),
+            )),
         }
     }
 

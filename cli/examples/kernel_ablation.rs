@@ -380,15 +380,14 @@ fn main() {
         println!("N = {asked} exceeds one binding of this device: {n} elements instead");
     }
     let preferred = wgpu_sigmoid::DispatchShape::preferred(&adapter.get_info());
-    let shape = wgpu_sigmoid::DispatchShape {
-        workgroup_size: u32::try_from(env_or("WORKGROUP_SIZE", preferred.workgroup_size.into()))
-            .expect("fits"),
-        vec4_per_invocation: u32::try_from(env_or(
+    let shape = wgpu_sigmoid::DispatchShape::new(
+        u32::try_from(env_or("WORKGROUP_SIZE", preferred.workgroup_size.into())).expect("fits"),
+        u32::try_from(env_or(
             "VEC4_PER_INVOCATION",
             preferred.vec4_per_invocation.into(),
         ))
         .expect("fits"),
-    }
+    )
     .clamped(&device.limits());
     println!(
         "{} ({:?}), {n} elements, median of {iterations} interleaved rounds, workgroups of {}, {} vec4 per invocation",

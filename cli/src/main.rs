@@ -364,11 +364,10 @@ fn run(cli: Cli) -> Result<(), CliError> {
                 // The half not given comes from the adapter's preferred shape, which the
                 // instance just opened resolved.
                 let preferred = sigmoid.options().dispatch_shape.unwrap_or_default();
-                options.dispatch_shape = Some(wgpu_sigmoid::DispatchShape {
-                    workgroup_size: workgroup_size.unwrap_or(preferred.workgroup_size),
-                    vec4_per_invocation: vec4_per_invocation
-                        .unwrap_or(preferred.vec4_per_invocation),
-                });
+                options.dispatch_shape = Some(wgpu_sigmoid::DispatchShape::new(
+                    workgroup_size.unwrap_or(preferred.workgroup_size),
+                    vec4_per_invocation.unwrap_or(preferred.vec4_per_invocation),
+                ));
                 drop(sigmoid);
                 sigmoid = open_with(options)?;
             }

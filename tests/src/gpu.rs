@@ -234,10 +234,7 @@ fn every_dispatch_shape_gives_the_same_bits() {
         (1, 4, 7),
     ];
     for (workgroup_size, vec4_per_invocation, max_workgroups) in shapes {
-        let shape = wgpu_sigmoid::DispatchShape {
-            workgroup_size,
-            vec4_per_invocation,
-        };
+        let shape = wgpu_sigmoid::DispatchShape::new(workgroup_size, vec4_per_invocation);
         let sigmoid = Sigmoid::builder()
             .dispatch_shape(shape)
             .max_workgroups_per_dimension(max_workgroups)
@@ -286,10 +283,7 @@ fn every_dispatch_shape_gives_the_same_bits() {
     }
     // Out-of-range shapes are clamped, not refused.
     let clamped = Sigmoid::builder()
-        .dispatch_shape(wgpu_sigmoid::DispatchShape {
-            workgroup_size: 1 << 20,
-            vec4_per_invocation: 99,
-        })
+        .dispatch_shape(wgpu_sigmoid::DispatchShape::new(1 << 20, 99))
         .build()
         .unwrap();
     let shape = clamped.options().dispatch_shape.unwrap();

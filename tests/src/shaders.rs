@@ -75,10 +75,6 @@ fn the_hosts_dispatch_shape_is_the_shaders_workgroup_size() {
         }
         assert_eq!(mains, 6);
     }
-    assert_eq!(
-        DispatchShape::default().workgroup_size,
-        kernel::WORKGROUP_SIZE
-    );
 }
 
 /// The pipeline constants the host sets: the dispatch shape, and `extra`.
