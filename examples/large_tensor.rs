@@ -20,9 +20,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "adapter: {} ({:?}); {}, pieces of {} elements, {} in flight",
         info.name,
         info.backend,
-        sigmoid.options().transfer.unwrap(),
-        sigmoid.options().max_chunk_elements,
-        sigmoid.options().pieces_in_flight
+        sigmoid.config().transfer,
+        sigmoid.config().max_chunk_elements,
+        sigmoid.config().pieces_in_flight
     );
 
     let x: Vec<f32> = (0..elements)

@@ -65,7 +65,7 @@ pub use error::{DeviceLost, Error, MapError};
 pub use half;
 pub use kernel::DispatchShape;
 pub use recorder::{Recorder, Recording};
-pub use sigmoid::{Options, Sigmoid, SigmoidBuilder, Stats};
+pub use sigmoid::{Config, Options, Sigmoid, SigmoidBuilder, Stats};
 pub use tensor::{GpuTensor, TENSOR_USAGES};
 pub use transfer::TransferPath;
 

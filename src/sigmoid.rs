@@ -16,8 +16,9 @@ use crate::transfer::{Slot, TransferPath};
 use crate::waiting::{self, Waiting};
 use crate::{Element, Error};
 
-/// Tuning knobs; the defaults suit every adapter. Set them on a [`SigmoidBuilder`];
-/// [`Sigmoid::options`] reports the values in force (clamped to the device).
+/// Tuning knobs as asked for; the defaults suit every adapter. Set them on a
+/// [`SigmoidBuilder`]; [`Sigmoid::config`] reports the [`Config`] in force (clamped to
+/// the device, every choice made).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Options {
@@ -66,6 +67,29 @@ impl Default for Options {
     }
 }
 
+/// The configuration an instance runs with: its [`Options`] resolved on its device, each
+/// within the device's limits and every choice left to the crate made.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Config {
+    /// Most elements per piece of a host call: the option, clamped to what one dispatch
+    /// covers.
+    pub max_chunk_elements: u64,
+    /// Pieces in flight at once (at least 1).
+    pub pieces_in_flight: usize,
+    /// The transfer path of host calls.
+    pub transfer: TransferPath,
+    /// Most workgroups per dimension of a dispatch, within the device's limit.
+    pub max_workgroups_per_dimension: u32,
+    /// The wait for one piece (not applied on the web).
+    pub timeout: Duration,
+    /// The kernels' dispatch shape, within the device's limits.
+    pub dispatch_shape: DispatchShape,
+    /// Most elements one dispatch covers (one storage binding, the workgroup grid);
+    /// device-resident work on longer ranges is split into several dispatches.
+    pub dispatch_elements: u64,
+}
+
 /// What an instance has created and submitted so far: the proof that the hot path
 /// reuses its buffers and bind groups, and submits once per piece.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -96,7 +120,7 @@ struct Counters {
 /// let sigmoid = wgpu_sigmoid::Sigmoid::builder()
 ///     .max_chunk_elements(1 << 20)
 ///     .build()?;
-/// assert_eq!(sigmoid.options().max_chunk_elements, 1 << 20);
+/// assert_eq!(sigmoid.config().max_chunk_elements, 1 << 20);
 /// # Ok(())
 /// # }
 /// ```
@@ -224,13 +248,13 @@ impl SigmoidBuilder {
             log::error!("wgpu-sigmoid: uncaptured wgpu error: {error}");
         }));
         let info = adapter.get_info();
-        let configured = Sigmoid::configure(&device, &info, self.options)?;
-        let shape = configured.shape;
+        let config = Sigmoid::configure(&device, &info, self.options)?;
+        let shape = config.dispatch_shape;
         let kernels = scopes::scoped(&device, || Kernels::new(&device, shape)).await?;
         let late_errors = LateErrors::default();
         Ok(Sigmoid::assemble(
             (device, queue, info),
-            configured,
+            config,
             kernels,
             (liveness, late_errors),
         ))
@@ -256,15 +280,15 @@ impl SigmoidBuilder {
         queue: wgpu::Queue,
     ) -> Result<Sigmoid, Error> {
         let info = device.adapter_info();
-        let configured = Sigmoid::configure(&device, &info, self.options)?;
-        let shape = configured.shape;
+        let config = Sigmoid::configure(&device, &info, self.options)?;
+        let shape = config.dispatch_shape;
         // On the web a compile error is reported after this returns: the first call
         // returns it (see `LateErrors`).
         let late_errors = LateErrors::default();
         let kernels = late_errors.scoped(&device, || Kernels::new(&device, shape))?;
         Ok(Sigmoid::assemble(
             (device, queue, info),
-            configured,
+            config,
             kernels,
             (Liveness::probing(), late_errors),
         ))
@@ -300,9 +324,8 @@ pub struct Sigmoid {
     /// The device-side layer: device, queue, kernels, liveness.
     recorder: Recorder,
     info: wgpu::AdapterInfo,
-    /// The options in force: clamped to the device, the transfer path resolved.
-    options: Options,
-    transfer: TransferPath,
+    /// The options resolved on the device.
+    config: Config,
     counters: Counters,
     /// The slots pieces go through: a ring per call in progress, reused by later calls.
     rings: Rings,
@@ -330,7 +353,7 @@ impl Sigmoid {
         device: &wgpu::Device,
         info: &wgpu::AdapterInfo,
         options: Options,
-    ) -> Result<Configured, Error> {
+    ) -> Result<Config, Error> {
         let limits = device.limits();
         let shape = options
             .dispatch_shape
@@ -353,50 +376,39 @@ impl Sigmoid {
                 )));
             }
         };
-        Ok(Configured {
-            shape,
+        Ok(Config {
+            max_chunk_elements: align_down(
+                dispatch_elements.min(options.max_chunk_elements),
+                &limits,
+            ),
+            pieces_in_flight: options.pieces_in_flight.max(1),
             transfer,
-            options: Options {
-                max_chunk_elements: align_down(
-                    dispatch_elements.min(options.max_chunk_elements),
-                    &limits,
-                ),
-                pieces_in_flight: options.pieces_in_flight.max(1),
-                transfer: Some(transfer),
-                max_workgroups_per_dimension,
-                timeout: options.timeout,
-                dispatch_shape: Some(shape),
-            },
+            max_workgroups_per_dimension,
+            timeout: options.timeout,
+            dispatch_shape: shape,
             dispatch_elements,
         })
     }
 
-    /// The instance of `configured` on `device`, its kernels compiled.
+    /// The instance of `config` on `device`, its kernels compiled.
     fn assemble(
         (device, queue, info): (wgpu::Device, wgpu::Queue, wgpu::AdapterInfo),
-        configured: Configured,
+        config: Config,
         kernels: Kernels,
         (liveness, late_errors): (Liveness, LateErrors),
     ) -> Sigmoid {
-        let Configured {
-            options,
-            transfer,
-            dispatch_elements,
-            ..
-        } = configured;
         Sigmoid {
             recorder: Recorder {
                 device,
                 queue,
                 kernels,
-                max_workgroups_per_dimension: options.max_workgroups_per_dimension,
-                dispatch_elements,
+                max_workgroups_per_dimension: config.max_workgroups_per_dimension,
+                dispatch_elements: config.dispatch_elements,
                 liveness,
                 late_errors,
                 owner: Owner::new(info.name.clone()),
             },
-            transfer,
-            options,
+            config,
             rings: Rings::default(),
             counters: Counters::default(),
             info,
@@ -434,19 +446,11 @@ impl Sigmoid {
         &self.recorder.queue
     }
 
-    /// The options in force: those asked for, clamped to the device
-    /// (`max_chunk_elements`, `max_workgroups_per_dimension`), with the transfer path
-    /// chosen.
+    /// The configuration in force: the options asked for, clamped to the device, every
+    /// choice made (transfer path, dispatch shape).
     #[must_use]
-    pub fn options(&self) -> &Options {
-        &self.options
-    }
-
-    /// Most elements one dispatch covers (one storage binding, the workgroup grid);
-    /// device-resident work on longer ranges is split into several dispatches.
-    #[must_use]
-    pub fn dispatch_elements(&self) -> u64 {
-        self.recorder.dispatch_elements
+    pub fn config(&self) -> &Config {
+        &self.config
     }
 
     /// Counts of what host calls have created and submitted so far.
@@ -590,10 +594,10 @@ impl Sigmoid {
         waiting: Waiting,
     ) -> Result<(), Error> {
         let size = size_of::<T>();
-        let wait = (self.options.timeout, waiting);
-        let piece = usize::try_from(self.options.max_chunk_elements).unwrap_or(usize::MAX);
+        let wait = (self.config.timeout, waiting);
+        let piece = usize::try_from(self.config.max_chunk_elements).unwrap_or(usize::MAX);
         let pieces = output.len().div_ceil(piece);
-        let depth = self.options.pieces_in_flight.min(pieces);
+        let depth = self.config.pieces_in_flight.min(pieces);
         if ring.len() < depth {
             ring.resize_with(depth, || None);
         }
@@ -646,7 +650,7 @@ impl Sigmoid {
                 let grown = old
                     .map_or(needed, |old| (old.capacity * 2).max(needed))
                     .min(most.max(needed));
-                let slot = Slot::new(&self.recorder.device, self.transfer, grown);
+                let slot = Slot::new(&self.recorder.device, self.config.transfer, grown);
                 self.counters
                     .buffers_created
                     .fetch_add(slot.buffer_count(), Ordering::Relaxed);
@@ -678,7 +682,7 @@ impl Sigmoid {
             .collect();
         let needed = stride * (uploads.len() as u64 - 1) + piece_bytes as u64;
         let len = len as u64;
-        let most = self.options.max_chunk_elements * 4 * uploads.len() as u64 + stride;
+        let most = self.config.max_chunk_elements * 4 * uploads.len() as u64 + stride;
         let slot = self.slot_of(entry, needed, most);
         slot.upload(&self.recorder.queue, &uploads)?;
         let bindings = slot.bindings(kernel, len, |input, output| {
@@ -705,7 +709,7 @@ impl Sigmoid {
         slot.record_copies(&mut encoder, needed as usize, true);
         {
             let mut compute = kernel::begin_pass(&mut encoder);
-            bindings.dispatch(&mut compute, self.options.max_workgroups_per_dimension);
+            bindings.dispatch(&mut compute, self.config.max_workgroups_per_dimension);
         }
         slot.record_copies(&mut encoder, piece_bytes, false);
         Ok((encoder.finish(), piece_bytes))
@@ -742,14 +746,6 @@ impl std::ops::Deref for Sigmoid {
 /// `y` must be as long as `x`.
 pub(crate) fn check_output<T>(x: &[T], y: &[T]) -> Result<(), Error> {
     Error::check_lengths(("output", y.len() as u64), ("input", x.len() as u64))
-}
-
-/// Options resolved on a device, before its instance is made.
-struct Configured {
-    options: Options,
-    shape: DispatchShape,
-    transfer: TransferPath,
-    dispatch_elements: u64,
 }
 
 /// What a host call reads: the output itself, one input, or y and dy (the gradient).

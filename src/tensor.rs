@@ -203,7 +203,7 @@ impl Sigmoid {
             )));
         }
         // In pieces of whole words, so that wgpu's staging copy stays bounded.
-        let piece = usize::try_from(self.options().max_chunk_elements)
+        let piece = usize::try_from(self.config().max_chunk_elements)
             .unwrap_or(usize::MAX)
             .max(2)
             / 2
@@ -271,7 +271,7 @@ impl Sigmoid {
         self.check_usable()?;
         let out: &mut [u8] = bytemuck::cast_slice_mut(out);
         // Pieces of whole words.
-        let piece = usize::try_from(self.options().max_chunk_elements * 4).unwrap_or(1 << 24);
+        let piece = usize::try_from(self.config().max_chunk_elements * 4).unwrap_or(1 << 24);
         let staging = self
             .recorder()
             .scoped_async(|| {
@@ -313,7 +313,7 @@ impl Sigmoid {
         });
         let submission = waiting::submit(self.device(), self.queue(), copy.await?, waiting).await?;
         let mapped = transfer::request_map(staging, wgpu::MapMode::Read, bytes);
-        waiting::until_done(self.device(), submission, self.options().timeout, waiting).await?;
+        waiting::until_done(self.device(), submission, self.config().timeout, waiting).await?;
         transfer::receive(mapped).await?;
         scopes::scoped(self.device(), || transfer::read_mapped(staging, chunk)).await
     }

@@ -48,7 +48,7 @@ fn benches(c: &mut Criterion) {
         "adapter: {} ({:?}); transfer path: {}",
         sigmoid.adapter_info().name,
         sigmoid.adapter_info().backend,
-        sigmoid.options().transfer.unwrap()
+        sigmoid.config().transfer
     );
     group(
         c,

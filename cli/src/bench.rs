@@ -532,18 +532,16 @@ pub fn run_with_progress(
     let kernel = medians[0];
     let copy = medians[1];
     let info = sigmoid.adapter_info();
-    let shape = sigmoid.options().dispatch_shape.unwrap_or_default();
+    let config = sigmoid.config();
+    let shape = config.dispatch_shape;
     Ok(Report {
         adapter: info.name.clone(),
         backend: format!("{:?}", info.backend),
         device_type: format!("{:?}", info.device_type),
         driver: format!("{} {}", info.driver, info.driver_info),
-        transfer_path: sigmoid
-            .options()
-            .transfer
-            .map_or_else(String::new, |path| path.to_string()),
-        chunk_elements: sigmoid.options().max_chunk_elements,
-        pieces_in_flight: sigmoid.options().pieces_in_flight,
+        transfer_path: config.transfer.to_string(),
+        chunk_elements: config.max_chunk_elements,
+        pieces_in_flight: config.pieces_in_flight,
         workgroup_size: shape.workgroup_size,
         vec4_per_invocation: shape.vec4_per_invocation,
         elements,

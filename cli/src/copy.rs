@@ -29,7 +29,7 @@ impl CopyKernel {
     #[must_use]
     pub fn new(sigmoid: &Sigmoid) -> CopyKernel {
         let device = sigmoid.device();
-        let shape = sigmoid.options().dispatch_shape.unwrap_or_default();
+        let shape = sigmoid.config().dispatch_shape;
         let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some("wgpu-sigmoid.copy"),
             source: wgpu::ShaderSource::Wgsl(copy_wgsl().into()),
@@ -50,7 +50,7 @@ impl CopyKernel {
 
     /// Records `output[..len] = input[..len]` (`f32`, whole `vec4`s: a tail of `len % 4` is not copied; both
     /// buffers at least `len * 4` bytes) as one compute pass, in dispatches of at most
-    /// [`Sigmoid::dispatch_elements`] as the sigmoid kernel splits them.
+    /// `Config::dispatch_elements` as the sigmoid kernel splits them.
     pub fn record(
         &self,
         sigmoid: &Sigmoid,
@@ -60,8 +60,8 @@ impl CopyKernel {
     ) {
         let device = sigmoid.device();
         let layout = self.pipeline.get_bind_group_layout(0);
-        let max_per_dimension = sigmoid.options().max_workgroups_per_dimension;
-        let step = sigmoid.dispatch_elements();
+        let max_per_dimension = sigmoid.config().max_workgroups_per_dimension;
+        let step = sigmoid.config().dispatch_elements;
         let mut groups = Vec::new();
         let mut first = 0;
         while first + 4 <= len {

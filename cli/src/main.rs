@@ -363,7 +363,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
             if workgroup_size.is_some() || vec4_per_invocation.is_some() {
                 // The half not given comes from the adapter's preferred shape, which the
                 // instance just opened resolved.
-                let preferred = sigmoid.options().dispatch_shape.unwrap_or_default();
+                let preferred = sigmoid.config().dispatch_shape;
                 options.dispatch_shape = Some(wgpu_sigmoid::DispatchShape::new(
                     workgroup_size.unwrap_or(preferred.workgroup_size),
                     vec4_per_invocation.unwrap_or(preferred.vec4_per_invocation),

@@ -32,8 +32,7 @@ impl StreamOptions {
     #[must_use]
     pub fn for_sigmoid(sigmoid: &Sigmoid) -> StreamOptions {
         StreamOptions {
-            block_elements: usize::try_from(sigmoid.options().max_chunk_elements)
-                .unwrap_or(4 << 20),
+            block_elements: usize::try_from(sigmoid.config().max_chunk_elements).unwrap_or(4 << 20),
             blocks: 4,
         }
     }

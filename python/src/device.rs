@@ -179,7 +179,7 @@ impl Device {
     /// piece (shorter calls end within a piece's time anyway, and skip the threads of
     /// the async path).
     fn one_piece(&self) -> usize {
-        usize::try_from(self.sigmoid.options().max_chunk_elements).unwrap_or(usize::MAX)
+        usize::try_from(self.sigmoid.config().max_chunk_elements).unwrap_or(usize::MAX)
     }
 
     fn forward_as<T: Element + numpy::Element>(
@@ -236,7 +236,7 @@ impl Device {
         // to it, as forward did, is left for later).
         let block = self
             .one_piece()
-            .saturating_mul(self.sigmoid.options().pieces_in_flight);
+            .saturating_mul(self.sigmoid.config().pieces_in_flight);
         let result = interrupt::in_blocks(py, dx.len(), block, |range| {
             let (y, dy) = (&y[range.clone()], &dy[range.clone()]);
             self.sigmoid.backward_into(y, dy, &mut dx[range])

@@ -71,13 +71,13 @@ fn two_dimensional_grid_and_chunking_with_small_limits() {
         Err(e) if super::common::gpu_required() => panic!("{e}"),
         Err(_) => return,
     };
-    assert!(sigmoid.options().max_chunk_elements <= 5_000);
+    assert!(sigmoid.config().max_chunk_elements <= 5_000);
     assert_eq!(
-        wgpu_sigmoid::kernel::grid(sigmoid.options().max_chunk_elements, Default::default(), 3).0,
+        wgpu_sigmoid::kernel::grid(sigmoid.config().max_chunk_elements, Default::default(), 3).0,
         3
     );
     assert!(
-        wgpu_sigmoid::kernel::grid(sigmoid.options().max_chunk_elements, Default::default(), 3).1
+        wgpu_sigmoid::kernel::grid(sigmoid.config().max_chunk_elements, Default::default(), 3).1
             > 1,
         "grid must fold"
     );
@@ -241,7 +241,7 @@ fn every_dispatch_shape_gives_the_same_bits() {
             .max_chunk_elements(200_000)
             .build()
             .unwrap();
-        assert_eq!(sigmoid.options().dispatch_shape, Some(shape));
+        assert_eq!(sigmoid.config().dispatch_shape, shape);
         let per_workgroup = (workgroup_size * vec4_per_invocation * 4) as usize;
         for (seed, len) in [
             1,
@@ -286,7 +286,7 @@ fn every_dispatch_shape_gives_the_same_bits() {
         .dispatch_shape(wgpu_sigmoid::DispatchShape::new(1 << 20, 99))
         .build()
         .unwrap();
-    let shape = clamped.options().dispatch_shape.unwrap();
+    let shape = clamped.config().dispatch_shape;
     assert_eq!(
         shape.vec4_per_invocation,
         wgpu_sigmoid::kernel::MAX_VEC4_PER_INVOCATION

@@ -276,8 +276,8 @@ fn oversized_options_are_clamped_to_the_device() {
         .max_storage_buffer_binding_size
         .min(limits.max_buffer_size)
         / 4;
-    assert!(greedy.options().max_chunk_elements <= binding);
-    assert_eq!(greedy.options().pieces_in_flight, 1);
+    assert!(greedy.config().max_chunk_elements <= binding);
+    assert_eq!(greedy.config().pieces_in_flight, 1);
     // max_workgroups_per_dimension 0 becomes 1: a 1-wide grid, folded into y.
     let x = test_data(300_001, 6);
     check(&x, &greedy.forward(&x).unwrap()).unwrap();

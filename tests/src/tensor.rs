@@ -171,7 +171,7 @@ fn long_tensors_are_split_into_aligned_dispatches() {
     })) else {
         return;
     };
-    assert!(sigmoid.dispatch_elements() < 10_000);
+    assert!(sigmoid.config().dispatch_elements < 10_000);
     let x = test_data(100_003, 32);
     let t = sigmoid.upload(&x).unwrap();
     sigmoid.recorder().forward_tensor_in_place(&t).unwrap();

@@ -67,8 +67,8 @@ fn every_path_and_ring_depth_gives_identical_bits() {
             let Some(sigmoid) = instance(path, depth) else {
                 return;
             };
-            assert_eq!(sigmoid.options().transfer.unwrap(), path);
-            assert_eq!(sigmoid.options().max_chunk_elements, PIECE);
+            assert_eq!(sigmoid.config().transfer, path);
+            assert_eq!(sigmoid.config().max_chunk_elements, PIECE);
             instances.push(sigmoid);
         }
     }
@@ -82,8 +82,8 @@ fn every_path_and_ring_depth_gives_identical_bits() {
                 bits(&sigmoid.forward(&x).unwrap()),
                 bits(&expected),
                 "{:?} with {} pieces in flight differs at len {len}",
-                sigmoid.options().transfer.unwrap(),
-                sigmoid.options().max_chunk_elements
+                sigmoid.config().transfer,
+                sigmoid.config().max_chunk_elements
             );
         }
     }

@@ -14,7 +14,7 @@ use crate::arrays::{HostElement, bytes_of};
 /// round's buffers stay bounded (with the defaults 12 Mi elements: 96 MiB of f32
 /// input and results for `forward`). BENCHMARKS.md, "Browser, second stop".
 fn round_elements(sigmoid: &Sigmoid) -> usize {
-    let options = sigmoid.options();
+    let options = sigmoid.config();
     let piece = usize::try_from(options.max_chunk_elements).unwrap_or(usize::MAX);
     piece.saturating_mul(options.pieces_in_flight).max(1)
 }
