@@ -28,7 +28,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (device, queue) = pollster::block_on(adapter.request_device(&Default::default()))?;
     let sigmoid = Sigmoid::with_device(device.clone(), queue.clone())?;
 
-    // 2. The application's buffers. `encode` needs STORAGE on input and output.
+    // 2. The application's buffers. `encode_forward` needs STORAGE on input and output.
     let x: Vec<f32> = (0..10).map(|i| i as f32 - 4.5).collect();
     let logits = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
         label: Some("app.logits"),
@@ -83,13 +83,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         pass.set_bind_group(0, &bind_group, &[]);
         pass.dispatch_workgroups((x.len() as u32).div_ceil(64), 1, 1);
     }
-    // Views of the app's own buffers: the same `encode` as for the crate's tensors.
+    // Views of the app's own buffers: the same `encode_forward` as for the crate's tensors.
     let n = x.len() as u64;
     let logits = GpuTensor::<f32>::view(&sigmoid, &logits, 0, n)?;
     let probabilities_view = GpuTensor::<f32>::view(&sigmoid, &probabilities, 0, n)?;
     sigmoid
         .recorder()
-        .encode(&mut encoder, &logits, &probabilities_view)?;
+        .encode_forward(&mut encoder, &logits, &probabilities_view)?;
     encoder.copy_buffer_to_buffer(&probabilities, 0, &readback, 0, readback.size());
     queue.submit([encoder.finish()]);
 

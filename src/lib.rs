@@ -27,7 +27,7 @@
 //!   [`half::bf16`].
 //! - [`GpuTensor`] keeps data on the device between operations, and the device-side
 //!   [`Recorder`] ([`Sigmoid::recorder`]) records the pass into your own command
-//!   encoder or compute pass ([`Recorder::encode`]), on tensors or on
+//!   encoder or compute pass ([`Recorder::encode_forward`]), on tensors or on
 //!   [views](GpuTensor::view) of your own buffers, with no blocking.
 //! - [`wgsl::FUNCTIONS`] is the faithful sigmoid as WGSL functions, to fuse into your
 //!   own kernels (concatenation or naga_oil's `#import`).

@@ -58,22 +58,22 @@ impl Recorder {
     ///
     /// # Errors
     ///
-    /// As [`Recorder::encode`]; nothing is submitted then.
+    /// As [`Recorder::encode_forward`]; nothing is submitted then.
     pub fn forward_tensor<T: Element>(
         &self,
         input: &GpuTensor<T>,
         output: &GpuTensor<T>,
     ) -> Result<(), Error> {
-        self.submit(|encoder| self.encode(encoder, input, output))
+        self.submit(|encoder| self.encode_forward(encoder, input, output))
     }
 
     /// Submits `tensor = sigmoid(tensor)` and returns without waiting.
     ///
     /// # Errors
     ///
-    /// As [`Recorder::encode`]; nothing is submitted then.
+    /// As [`Recorder::encode_forward`]; nothing is submitted then.
     pub fn forward_tensor_in_place<T: Element>(&self, tensor: &GpuTensor<T>) -> Result<(), Error> {
-        self.submit(|encoder| self.encode(encoder, tensor, tensor))
+        self.submit(|encoder| self.encode_forward(encoder, tensor, tensor))
     }
 
     /// Submits the gradient `dx = dy · y · (1 − y)` of three tensors of the same length
@@ -129,7 +129,7 @@ impl Recorder {
     /// });
     /// let x = wgpu_sigmoid::GpuTensor::<f32>::view(&sigmoid, &buffer, 0, 256)?;
     /// let mut encoder = device.create_command_encoder(&Default::default());
-    /// sigmoid.recorder().encode(&mut encoder, &x, &x)?; // in place
+    /// sigmoid.recorder().encode_forward(&mut encoder, &x, &x)?; // in place
     /// sigmoid.queue().submit([encoder.finish()]);
     /// assert_eq!(sigmoid.download(&x)?, vec![0.5; 256]);
     /// # Ok(())
@@ -143,7 +143,7 @@ impl Recorder {
     /// different offsets (WebGPU forbids binding one buffer as read-only and writable
     /// storage in the same dispatch), [`Error::Validation`] for a buffer wgpu refuses
     /// (destroyed, say).
-    pub fn encode<T: Element, R: Recording>(
+    pub fn encode_forward<T: Element, R: Recording>(
         &self,
         recording: &mut R,
         input: &GpuTensor<T>,
@@ -165,12 +165,12 @@ impl Recorder {
     }
 
     /// Records the gradient `dx = dy · y · (1 − y)` of three tensors of the same length
-    /// into `encoder`, as [`Recorder::encode`] records the forward pass. `dx` must be a
+    /// into `encoder`, as [`Recorder::encode_forward`] records the forward pass. `dx` must be a
     /// buffer of its own: WebGPU forbids reading and writing one buffer in a dispatch.
     ///
     /// # Errors
     ///
-    /// As [`Recorder::encode`]; [`Error::InvalidArgument`] when `dx` shares a buffer
+    /// As [`Recorder::encode_forward`]; [`Error::InvalidArgument`] when `dx` shares a buffer
     /// with `y` or `dy`.
     pub fn encode_backward<T: Element, R: Recording>(
         &self,

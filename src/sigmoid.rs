@@ -421,7 +421,7 @@ impl Sigmoid {
     }
 
     /// The device-side layer: records sigmoid and its gradient into your encoder or
-    /// compute pass ([`Recorder::encode`]), and submits work on tensors without
+    /// compute pass ([`Recorder::encode_forward`]), and submits work on tensors without
     /// waiting ([`Recorder::forward_tensor`]).
     #[must_use]
     pub fn recorder(&self) -> &Recorder {
@@ -732,7 +732,7 @@ impl Sigmoid {
     }
 }
 
-/// The host layer reads as its recorder too: `sigmoid.encode(…)`,
+/// The host layer reads as its recorder too: `sigmoid.encode_forward(…)`,
 /// `sigmoid.forward_tensor(…)` and the other recording calls are
 /// [`Sigmoid::recorder`]'s, so that code written before the split keeps working.
 impl std::ops::Deref for Sigmoid {

@@ -26,7 +26,7 @@ pub const TENSOR_USAGES: wgpu::BufferUsages = wgpu::BufferUsages::STORAGE
 /// low half.
 ///
 /// Apply sigmoid with [`Recorder::forward_tensor`](crate::Recorder::forward_tensor) / [`Recorder::forward_tensor_in_place`](crate::Recorder::forward_tensor_in_place)
-/// or, batched with other work in your own encoder, [`Recorder::encode`](crate::Recorder::encode); read it back
+/// or, batched with other work in your own encoder, [`Recorder::encode_forward`](crate::Recorder::encode_forward); read it back
 /// with [`Sigmoid::download`]. Cloning a tensor clones the handle, not the data.
 ///
 /// ```
@@ -52,7 +52,7 @@ pub struct GpuTensor<T: Element = f32> {
 
 impl<T: Element> GpuTensor<T> {
     /// A view of `len` elements of your `buffer` from byte `offset`, for `sigmoid`'s
-    /// calls that take tensors ([`Recorder::encode`](crate::Recorder::encode), [`Sigmoid::download`], …), and for
+    /// calls that take tensors ([`Recorder::encode_forward`](crate::Recorder::encode_forward), [`Sigmoid::download`], …), and for
     /// no other instance's. `buffer` must belong to `sigmoid`'s device (wgpu cannot tell
     /// a buffer's device; a wrong one is wgpu's undefined behaviour).
     ///

@@ -254,7 +254,11 @@ impl<'s> Harness<'s> {
     fn time_kernel<T: Element>(&self) -> Result<(Duration, Timing), Error> {
         let input = GpuTensor::<T>::view(self.sigmoid, &self.input, 0, self.elements)?;
         let output = GpuTensor::<T>::view(self.sigmoid, &self.output, 0, self.elements)?;
-        self.time_gpu(|encoder| self.sigmoid.recorder().encode(encoder, &input, &output))
+        self.time_gpu(|encoder| {
+            self.sigmoid
+                .recorder()
+                .encode_forward(encoder, &input, &output)
+        })
     }
 
     fn time_copy_buffer(&self) -> Result<(Duration, Timing), Error> {

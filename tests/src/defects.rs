@@ -1,5 +1,5 @@
 //! Regression tests for the defects a new user hit in the first hour (issue "One
-//! generic API…"): tensors of another instance, a refused `encode` that broke the
+//! generic API…"): tensors of another instance, a refused `encode_forward` that broke the
 //! caller's encoder, async calls that blocked the executor.
 
 use std::sync::Arc;
@@ -78,20 +78,27 @@ fn a_refused_encode_leaves_the_callers_encoder_usable() {
         label: Some("caller's encoder"),
     });
     assert!(matches!(
-        sigmoid.recorder().encode(&mut encoder, &ours, &foreign),
+        sigmoid
+            .recorder()
+            .encode_forward(&mut encoder, &ours, &foreign),
         Err(Error::DeviceMismatch {
             argument: "output",
             ..
         })
     ));
     assert!(matches!(
-        sigmoid.recorder().encode(&mut encoder, &foreign, &ours),
+        sigmoid
+            .recorder()
+            .encode_forward(&mut encoder, &foreign, &ours),
         Err(Error::DeviceMismatch {
             argument: "input",
             ..
         })
     ));
-    match sigmoid.recorder().encode(&mut encoder, &destroyed, &ours) {
+    match sigmoid
+        .recorder()
+        .encode_forward(&mut encoder, &destroyed, &ours)
+    {
         Err(error @ Error::Validation { .. }) => {
             // wgpu's own error is kept as the source.
             let source = std::error::Error::source(&error).map(ToString::to_string);
@@ -100,7 +107,10 @@ fn a_refused_encode_leaves_the_callers_encoder_usable() {
         Err(Error::InvalidArgument(_)) => {}
         other => panic!("a destroyed buffer: expected an error, got {other:?}"),
     }
-    match sigmoid.recorder().encode(&mut encoder, &ours, &destroyed) {
+    match sigmoid
+        .recorder()
+        .encode_forward(&mut encoder, &ours, &destroyed)
+    {
         Err(Error::Validation { .. } | Error::InvalidArgument(_)) => {}
         other => panic!("a destroyed buffer: expected an error, got {other:?}"),
     }
@@ -108,7 +118,7 @@ fn a_refused_encode_leaves_the_callers_encoder_usable() {
     let copy = sigmoid.zeros::<f32>(100).unwrap();
     sigmoid
         .recorder()
-        .encode(&mut encoder, &ours, &copy)
+        .encode_forward(&mut encoder, &ours, &copy)
         .unwrap();
     sigmoid.queue().submit([encoder.finish()]);
     assert_eq!(
@@ -249,7 +259,8 @@ fn sigmoid_keeps_one_generic_api_of_at_most_32_methods() {
         "forward_tensor",
         "forward_tensor_in_place",
         "backward_tensor",
-        "encode",
+        "encode_forward",
+        "encode_backward",
     ] {
         assert!(
             methods.iter().any(|m| m == contract),

@@ -222,7 +222,7 @@ fn empty_input_never_touches_the_gpu_and_lost_device_is_an_error() {
 
 /// Every dispatch shape gives the default shape's bits: several vec4s per invocation
 /// (with partial last invocations), other workgroup sizes, the folded grid (3 workgroups
-/// per dimension) and the scalar tails, through the host calls and `encode`.
+/// per dimension) and the scalar tails, through the host calls and `encode_forward`.
 #[test]
 fn every_dispatch_shape_gives_the_same_bits() {
     let Some(reference) = gpu() else { return };

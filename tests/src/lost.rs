@@ -59,7 +59,10 @@ fn every_call(
             "backward_tensor",
             sigmoid.recorder().backward_tensor(a, b, c),
         ),
-        ("encode", sigmoid.recorder().encode(&mut encoder(), a, b)),
+        (
+            "encode",
+            sigmoid.recorder().encode_forward(&mut encoder(), a, b),
+        ),
         (
             "encode_backward",
             sigmoid.recorder().encode_backward(&mut encoder(), a, b, c),

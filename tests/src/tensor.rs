@@ -1,4 +1,4 @@
-//! Device-resident tensors and `encode` into the caller's encoder: results equal the
+//! Device-resident tensors and `encode_forward` into the caller's encoder: results equal the
 //! host API's bit for bit, batches run in one submission, long ranges are split into
 //! dispatches at aligned offsets, and bad arguments are typed errors on a caller's
 //! device whose default error handler would panic.
@@ -90,7 +90,7 @@ fn sixteen_bit_tensors_match_the_host_api() {
     submit_with(sigmoid, |encoder| {
         sigmoid
             .recorder()
-            .encode(encoder, &input_view, &output_view)
+            .encode_forward(encoder, &input_view, &output_view)
     })
     .unwrap();
     let after = sigmoid.download(&output).unwrap();
@@ -100,7 +100,7 @@ fn sixteen_bit_tensors_match_the_host_api() {
     // In place on an odd count: the element after the range keeps its value.
     let five = GpuTensor::<half::f16>::view(sigmoid, output.buffer(), 0, 5).unwrap();
     submit_with(sigmoid, |encoder| {
-        sigmoid.recorder().encode(encoder, &five, &five)
+        sigmoid.recorder().encode_forward(encoder, &five, &five)
     })
     .unwrap();
     let again = sigmoid.download(&output).unwrap();
@@ -146,9 +146,18 @@ fn many_operations_in_one_submission() {
             label: Some("test batch"),
         });
     // b = σ(a); c = σ(b); c = σ(c) — three dependent passes, one submit.
-    sigmoid.recorder().encode(&mut encoder, &a, &b).unwrap();
-    sigmoid.recorder().encode(&mut encoder, &b, &c).unwrap();
-    sigmoid.recorder().encode(&mut encoder, &c, &c).unwrap();
+    sigmoid
+        .recorder()
+        .encode_forward(&mut encoder, &a, &b)
+        .unwrap();
+    sigmoid
+        .recorder()
+        .encode_forward(&mut encoder, &b, &c)
+        .unwrap();
+    sigmoid
+        .recorder()
+        .encode_forward(&mut encoder, &c, &c)
+        .unwrap();
     let before = sigmoid.stats().submissions;
     sigmoid.queue().submit([encoder.finish()]);
     let once = sigmoid.forward(&x).unwrap();
@@ -244,7 +253,7 @@ fn encode_works_on_unpadded_ranges_at_offsets_in_callers_buffers() {
         submit_with(&sigmoid, |encoder| {
             sigmoid
                 .recorder()
-                .encode(encoder, &input_view, &output_view)
+                .encode_forward(encoder, &input_view, &output_view)
         })
         .unwrap();
         // A view reads back like a tensor.
@@ -308,12 +317,12 @@ fn encode_rejects_bad_arguments_with_typed_errors() {
     };
     match sigmoid
         .recorder()
-        .encode(&mut encoder, &at(&good, 0), &at(&good, alignment))
+        .encode_forward(&mut encoder, &at(&good, 0), &at(&good, alignment))
     {
         Err(Error::InvalidArgument(text)) => assert!(text.contains("same buffer"), "{text}"),
         other => panic!("same buffer, other offset: expected InvalidArgument, got {other:?}"),
     }
-    match sigmoid.recorder().encode(
+    match sigmoid.recorder().encode_forward(
         &mut encoder,
         &at(&good, 0),
         &GpuTensor::view(&sigmoid, &other, 0, 15).unwrap(),
@@ -357,7 +366,7 @@ fn the_recorder_records_into_a_compute_pass_of_the_callers_as_into_an_encoder() 
             timestamp_writes: None,
         });
         let recorder = sigmoid.recorder();
-        recorder.encode(&mut pass, &input, &y).unwrap();
+        recorder.encode_forward(&mut pass, &input, &y).unwrap();
         recorder
             .encode_backward(&mut pass, &input, &gradient, &dx)
             .unwrap();
@@ -377,7 +386,9 @@ fn the_recording_calls_read_on_sigmoid_too() {
     let y = sigmoid.zeros::<f32>(x.len()).unwrap();
     // The host layer derefs to its recorder: the calls of before the split still read.
     sigmoid.forward_tensor(&x, &y).unwrap();
-    submit_with(sigmoid, |encoder| sigmoid.encode(encoder, &y, &y).unwrap());
+    submit_with(sigmoid, |encoder| {
+        sigmoid.encode_forward(encoder, &y, &y).unwrap()
+    });
     let twice = sigmoid.download(&y).unwrap();
     let host = sigmoid
         .forward(&sigmoid.forward(&[-1.0f32, 0.0, 1.0, 2.0, 3.0]).unwrap())
