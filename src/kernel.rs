@@ -639,8 +639,9 @@ pub(crate) fn begin_pass(encoder: &mut wgpu::CommandEncoder) -> wgpu::ComputePas
 /// The fold is balanced: `y = ⌈g / max⌉` rows of `x = ⌈g / y⌉` workgroups for `g`
 /// workgroups, so at most `y − 1` of them are empty. (Full rows of `max` would launch
 /// up to `max − 1` empty ones: 65 534 of 131 070 at 64 Mi elements.)
+#[cfg(any(test, feature = "test-support"))]
 #[must_use]
-pub fn grid(len: u64, shape: DispatchShape, max_per_dimension: u32) -> (u32, u32) {
+pub(crate) fn grid(len: u64, shape: DispatchShape, max_per_dimension: u32) -> (u32, u32) {
     let vec4s = len / u64::from(ELEMENTS_PER_VEC4);
     grid_for_invocations(
         vec4s.div_ceil(u64::from(shape.vec4_per_invocation.max(1))),

@@ -54,6 +54,8 @@ mod rings;
 mod scopes;
 mod sigmoid;
 pub mod tensor;
+#[cfg(feature = "test-support")]
+pub mod test_support;
 mod transfer;
 mod waiting;
 pub mod wgsl;
@@ -65,7 +67,7 @@ pub use error::{DeviceLost, Error, MapError};
 pub use half;
 pub use kernel::DispatchShape;
 pub use recorder::{Recorder, Recording};
-pub use sigmoid::{Config, Options, Sigmoid, SigmoidBuilder, Stats};
+pub use sigmoid::{Config, Options, Sigmoid, SigmoidBuilder};
 pub use tensor::{GpuTensor, TENSOR_USAGES};
 pub use transfer::TransferPath;
 

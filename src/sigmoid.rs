@@ -90,23 +90,13 @@ pub struct Config {
     pub dispatch_elements: u64,
 }
 
-/// What an instance has created and submitted so far: the proof that the hot path
-/// reuses its buffers and bind groups, and submits once per piece.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Stats {
-    /// Device buffers created for host calls (transfer slots).
-    pub buffers_created: u64,
-    /// Bind groups created for host calls.
-    pub bind_groups_created: u64,
-    /// Queue submissions made by host calls.
-    pub submissions: u64,
-}
-
+/// What host calls have created and submitted, counted for the tests
+/// (`test_support::stats`).
 #[derive(Debug, Default)]
-struct Counters {
-    buffers_created: AtomicU64,
-    bind_groups_created: AtomicU64,
-    submissions: AtomicU64,
+pub(crate) struct Counters {
+    pub(crate) buffers_created: AtomicU64,
+    pub(crate) bind_groups_created: AtomicU64,
+    pub(crate) submissions: AtomicU64,
 }
 
 /// How to make a [`Sigmoid`]: which adapter, which [`Options`]; then [`build`] (blocks),
@@ -326,7 +316,7 @@ pub struct Sigmoid {
     info: wgpu::AdapterInfo,
     /// The options resolved on the device.
     config: Config,
-    counters: Counters,
+    pub(crate) counters: Counters,
     /// The slots pieces go through: a ring per call in progress, reused by later calls.
     rings: Rings,
 }
@@ -451,17 +441,6 @@ impl Sigmoid {
     #[must_use]
     pub fn config(&self) -> &Config {
         &self.config
-    }
-
-    /// Counts of what host calls have created and submitted so far.
-    #[must_use]
-    pub fn stats(&self) -> Stats {
-        let c = &self.counters;
-        Stats {
-            buffers_created: c.buffers_created.load(Ordering::Relaxed),
-            bind_groups_created: c.bind_groups_created.load(Ordering::Relaxed),
-            submissions: c.submissions.load(Ordering::Relaxed),
-        }
     }
 
     /// Frees the transfer buffers kept between calls (they are made again, at the size

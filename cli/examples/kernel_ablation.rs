@@ -544,7 +544,7 @@ fn main() {
         })
         .collect();
 
-    let (x_groups, y_groups) = wgpu_sigmoid::kernel::grid(
+    let (x_groups, y_groups) = wgpu_sigmoid::test_support::grid(
         n,
         shape,
         device.limits().max_compute_workgroups_per_dimension,

@@ -4,7 +4,7 @@
 
 use std::num::NonZeroU64;
 
-use wgpu_sigmoid::{DispatchShape, Sigmoid, kernel};
+use wgpu_sigmoid::{DispatchShape, Sigmoid};
 
 /// WGSL source of the copy-only kernel: the library's dispatch shape
 /// ([`wgpu_sigmoid::wgsl::DISPATCH`]) followed by `cli/shaders/copy.wgsl`.
@@ -87,7 +87,10 @@ impl CopyKernel {
                     },
                 ],
             });
-            groups.push((group, kernel::grid(n, self.shape, max_per_dimension)));
+            groups.push((
+                group,
+                wgpu_sigmoid::test_support::grid(n, self.shape, max_per_dimension),
+            ));
             first += n;
         }
         let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {

@@ -73,12 +73,21 @@ fn two_dimensional_grid_and_chunking_with_small_limits() {
     };
     assert!(sigmoid.config().max_chunk_elements <= 5_000);
     assert_eq!(
-        wgpu_sigmoid::kernel::grid(sigmoid.config().max_chunk_elements, Default::default(), 3).0,
+        wgpu_sigmoid::test_support::grid(
+            sigmoid.config().max_chunk_elements,
+            Default::default(),
+            3
+        )
+        .0,
         3
     );
     assert!(
-        wgpu_sigmoid::kernel::grid(sigmoid.config().max_chunk_elements, Default::default(), 3).1
-            > 1,
+        wgpu_sigmoid::test_support::grid(
+            sigmoid.config().max_chunk_elements,
+            Default::default(),
+            3
+        )
+        .1 > 1,
         "grid must fold"
     );
     for (seed, len) in [4_999usize, 5_000, 5_001, 123_457].into_iter().enumerate() {

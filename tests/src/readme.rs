@@ -16,7 +16,6 @@ const CRATE_PATHS: &[&str] = &[
     "DispatchShape",
     "TransferPath",
     "AdapterOptions",
-    "Stats",
     "Element",
     "Recorder",
     "Recording",

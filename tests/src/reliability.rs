@@ -5,7 +5,8 @@
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use wgpu_sigmoid::{AdapterOptions, Error, Options, Sigmoid, Stats, adapter, cpu};
+use wgpu_sigmoid::test_support::{Stats, stats};
+use wgpu_sigmoid::{AdapterOptions, Error, Options, Sigmoid, adapter, cpu};
 
 use super::common::{gpu, gpu_with, options, test_data};
 
@@ -324,7 +325,7 @@ fn leak_workload() {
             bind_groups_created,
             submissions,
             ..
-        } = sigmoid.stats();
+        } = stats(sigmoid);
         println!(
             "LEAK {label} rss={} live_buffers={} live_bind_groups={} buffers_created={buffers_created} bind_groups_created={bind_groups_created} submissions={submissions}",
             rss_bytes(),

@@ -1,7 +1,8 @@
 //! The transfer paths and the ring of pieces: identical results whichever path runs,
 //! however many pieces are in flight; buffers, bind groups and submissions counted.
 
-use wgpu_sigmoid::{Error, Sigmoid, Stats, TransferPath};
+use wgpu_sigmoid::test_support::{Stats, stats};
+use wgpu_sigmoid::{Error, Sigmoid, TransferPath};
 
 use super::common::{
     assert_matches_reference, bits, check_all_apis, gpu, gpu_with, options, test_data,
@@ -189,9 +190,9 @@ fn mapped_path_without_the_feature_is_a_typed_error() {
 
 /// Calls `f` and returns how the instance's counters moved.
 fn delta(sigmoid: &Sigmoid, f: impl FnOnce()) -> Stats {
-    let before = sigmoid.stats();
+    let before = stats(sigmoid);
     f();
-    let after = sigmoid.stats();
+    let after = stats(sigmoid);
     Stats {
         buffers_created: after.buffers_created - before.buffers_created,
         bind_groups_created: after.bind_groups_created - before.bind_groups_created,

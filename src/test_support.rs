@@ -1,0 +1,38 @@
+//! For this repository's tests and tools, behind the `test-support` feature; not part
+//! of the library's API (no promise of stability): the counters that prove the hot path
+//! allocates nothing, and the workgroup-grid arithmetic the benchmarks' own kernels
+//! share with the library's.
+
+use std::sync::atomic::Ordering;
+
+use crate::{DispatchShape, Sigmoid};
+
+/// What an instance's host calls have created and submitted so far.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Device buffers created for host calls (transfer slots).
+    pub buffers_created: u64,
+    /// Bind groups created for host calls.
+    pub bind_groups_created: u64,
+    /// Queue submissions made by host calls.
+    pub submissions: u64,
+}
+
+/// The counts of `sigmoid` so far.
+#[must_use]
+pub fn stats(sigmoid: &Sigmoid) -> Stats {
+    let counters = &sigmoid.counters;
+    Stats {
+        buffers_created: counters.buffers_created.load(Ordering::Relaxed),
+        bind_groups_created: counters.bind_groups_created.load(Ordering::Relaxed),
+        submissions: counters.submissions.load(Ordering::Relaxed),
+    }
+}
+
+/// The workgroup grid `(x, y)` of the `f32` forward main pass over `len` elements at
+/// `shape`, folded so that neither dimension exceeds `max_per_dimension` (as the
+/// library dispatches it).
+#[must_use]
+pub fn grid(len: u64, shape: DispatchShape, max_per_dimension: u32) -> (u32, u32) {
+    crate::kernel::grid(len, shape, max_per_dimension)
+}
