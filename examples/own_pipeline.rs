@@ -26,7 +26,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
     let adapter = pollster::block_on(instance.request_adapter(&Default::default()))?;
     let (device, queue) = pollster::block_on(adapter.request_device(&Default::default()))?;
-    let sigmoid = Sigmoid::with_device(device.clone(), queue.clone())?;
+    let sigmoid = Sigmoid::builder().build_with_device(device.clone(), queue.clone())?;
 
     // 2. The application's buffers. `encode_forward` needs STORAGE on input and output.
     let x: Vec<f32> = (0..10).map(|i| i as f32 - 4.5).collect();

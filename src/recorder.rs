@@ -55,6 +55,7 @@ pub struct Recorder {
 impl Recorder {
     /// Submits `output = sigmoid(input)` (same length and type) and returns without
     /// waiting; a later [`Sigmoid::download`](crate::Sigmoid::download) sees the result.
+    /// The same tensor as both works in place.
     ///
     /// # Errors
     ///
@@ -65,15 +66,6 @@ impl Recorder {
         output: &GpuTensor<T>,
     ) -> Result<(), Error> {
         self.submit(|encoder| self.encode_forward(encoder, input, output))
-    }
-
-    /// Submits `tensor = sigmoid(tensor)` and returns without waiting.
-    ///
-    /// # Errors
-    ///
-    /// As [`Recorder::encode_forward`]; nothing is submitted then.
-    pub fn forward_tensor_in_place<T: Element>(&self, tensor: &GpuTensor<T>) -> Result<(), Error> {
-        self.submit(|encoder| self.encode_forward(encoder, tensor, tensor))
     }
 
     /// Submits the gradient `dx = dy · y · (1 − y)` of three tensors of the same length

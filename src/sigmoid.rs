@@ -327,16 +327,6 @@ impl Sigmoid {
         SigmoidBuilder::default()
     }
 
-    /// Uses the caller's own device and queue with default options; see
-    /// [`SigmoidBuilder::build_with_device`] for what the device needs.
-    ///
-    /// # Errors
-    ///
-    /// As [`SigmoidBuilder::build_with_device`].
-    pub fn with_device(device: wgpu::Device, queue: wgpu::Queue) -> Result<Sigmoid, Error> {
-        Sigmoid::builder().build_with_device(device, queue)
-    }
-
     /// Resolves `options` on `device` (nothing is created yet): the dispatch shape
     /// clamped to the device, the transfer path chosen or checked, the piece length.
     fn configure(

@@ -25,7 +25,7 @@ pub const TENSOR_USAGES: wgpu::BufferUsages = wgpu::BufferUsages::STORAGE
 /// buffer. 16-bit elements are stored packed, two per 4-byte word, element `2i` in the
 /// low half.
 ///
-/// Apply sigmoid with [`Recorder::forward_tensor`](crate::Recorder::forward_tensor) / [`Recorder::forward_tensor_in_place`](crate::Recorder::forward_tensor_in_place)
+/// Apply sigmoid with [`Recorder::forward_tensor`](crate::Recorder::forward_tensor) (the same tensor twice: in place)
 /// or, batched with other work in your own encoder, [`Recorder::encode_forward`](crate::Recorder::encode_forward); read it back
 /// with [`Sigmoid::download`]. Cloning a tensor clones the handle, not the data.
 ///
@@ -33,7 +33,7 @@ pub const TENSOR_USAGES: wgpu::BufferUsages = wgpu::BufferUsages::STORAGE
 /// # fn main() -> Result<(), wgpu_sigmoid::Error> {
 /// let sigmoid = wgpu_sigmoid::Sigmoid::new()?;
 /// let x = sigmoid.upload(&[-1.0f32, 0.0, 1.0])?;
-/// sigmoid.recorder().forward_tensor_in_place(&x)?;
+/// sigmoid.recorder().forward_tensor(&x, &x)?;
 /// assert_eq!(sigmoid.download(&x)?, [0.26894143, 0.5, 0.7310586]);
 /// # Ok(())
 /// # }

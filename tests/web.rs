@@ -78,7 +78,7 @@ async fn half_floats_gradients_and_tensors_work_in_the_browser() {
     assert_eq!(dx[40], 0.25);
 
     let tensor = sigmoid.upload(&widened).unwrap();
-    sigmoid.recorder().forward_tensor_in_place(&tensor).unwrap();
+    sigmoid.recorder().forward_tensor(&tensor, &tensor).unwrap();
     let downloaded = sigmoid.download_async(&tensor).await.unwrap();
     let bits = |v: &[f32]| v.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
     assert_eq!(bits(&downloaded), bits(&y32));

@@ -200,7 +200,7 @@ fn caller_owned_device_and_threads() {
         pollster::block_on(adapter::select(&AdapterOptions::from_env().unwrap())).unwrap();
     let (device, queue) =
         pollster::block_on(adapter::open_device(&adapter, wgpu::Features::empty())).unwrap();
-    let sigmoid = Sigmoid::with_device(device, queue).unwrap();
+    let sigmoid = Sigmoid::builder().build_with_device(device, queue).unwrap();
     std::thread::scope(|scope| {
         for t in 0..4u64 {
             let sigmoid = &sigmoid;
@@ -282,7 +282,7 @@ fn every_dispatch_shape_gives_the_same_bits() {
                 bits(&want),
                 "{shape:?} encode {len}"
             );
-            sigmoid.recorder().forward_tensor_in_place(&tensor).unwrap();
+            sigmoid.recorder().forward_tensor(&tensor, &tensor).unwrap();
             assert_eq!(
                 bits(&sigmoid.download(&tensor).unwrap()),
                 bits(&want),

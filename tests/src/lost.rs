@@ -52,15 +52,15 @@ fn every_call(
         ),
         ("forward_tensor", sigmoid.recorder().forward_tensor(a, b)),
         (
-            "forward_tensor_in_place",
-            sigmoid.recorder().forward_tensor_in_place(a),
+            "forward_tensor in place",
+            sigmoid.recorder().forward_tensor(a, a),
         ),
         (
             "backward_tensor",
             sigmoid.recorder().backward_tensor(a, b, c),
         ),
         (
-            "encode",
+            "encode_forward",
             sigmoid.recorder().encode_forward(&mut encoder(), a, b),
         ),
         (
@@ -75,7 +75,7 @@ fn every_call_is_device_lost(sigmoid: Sigmoid, what: &'static str) -> Vec<Error>
     let tensors = [(); 3].map(|()| sigmoid.upload(&test_data(1024, 2)).unwrap());
     sigmoid
         .recorder()
-        .forward_tensor_in_place(&tensors[0])
+        .forward_tensor(&tensors[0], &tensors[0])
         .unwrap();
     sigmoid.device().destroy();
     let mut errors = Vec::new();

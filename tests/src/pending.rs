@@ -11,7 +11,11 @@ use super::common::{bits, bounded, gpu, test_data};
 /// An instance of its own on the shared device, so that a hang holds nothing others use.
 fn own_instance() -> Option<Sigmoid> {
     let shared = gpu()?;
-    Some(Sigmoid::with_device(shared.device().clone(), shared.queue().clone()).unwrap())
+    Some(
+        Sigmoid::builder()
+            .build_with_device(shared.device().clone(), shared.queue().clone())
+            .unwrap(),
+    )
 }
 
 fn runtimes() -> Vec<(&'static str, tokio::runtime::Runtime)> {

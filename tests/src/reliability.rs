@@ -217,7 +217,9 @@ fn a_destroyed_device_gives_errors_and_a_new_instance_works() {
         pollster::block_on(adapter::select(&AdapterOptions::from_env().unwrap())).unwrap();
     let (device, queue) =
         pollster::block_on(adapter::open_device(&adapter, wgpu::Features::empty())).unwrap();
-    let borrowed = Sigmoid::with_device(device.clone(), queue).unwrap();
+    let borrowed = Sigmoid::builder()
+        .build_with_device(device.clone(), queue)
+        .unwrap();
     borrowed.forward(&x).unwrap();
     device.destroy();
     for error in every_call_fails(&borrowed, "caller's device") {

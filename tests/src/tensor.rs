@@ -27,7 +27,7 @@ fn tensors_match_the_host_api() {
             bits(&x),
             "len {len}"
         );
-        sigmoid.recorder().forward_tensor_in_place(&input).unwrap();
+        sigmoid.recorder().forward_tensor(&input, &input).unwrap();
         let mut in_place = vec![0.0; len];
         sigmoid.download_into(&input, &mut in_place).unwrap();
         assert_eq!(bits(&in_place), bits(&expected), "len {len}");
@@ -114,7 +114,7 @@ fn sixteen_bit_tensors_match_the_host_api() {
             .map(|i| half::bf16::from_f32(i as f32 * 0.01 - 3.0))
             .collect();
         let t = sigmoid.upload(&x).unwrap();
-        sigmoid.recorder().forward_tensor_in_place(&t).unwrap();
+        sigmoid.recorder().forward_tensor(&t, &t).unwrap();
         let bb = |v: &[half::bf16]| v.iter().map(|h| h.to_bits()).collect::<Vec<_>>();
         assert_eq!(
             bb(&sigmoid.download(&t).unwrap()),
@@ -186,7 +186,7 @@ fn long_tensors_are_split_into_aligned_dispatches() {
     assert!(sigmoid.config().dispatch_elements < 10_000);
     let x = test_data(100_003, 32);
     let t = sigmoid.upload(&x).unwrap();
-    sigmoid.recorder().forward_tensor_in_place(&t).unwrap();
+    sigmoid.recorder().forward_tensor(&t, &t).unwrap();
     assert_matches_reference(&x, &sigmoid.download(&t).unwrap());
 }
 
@@ -210,7 +210,7 @@ pub fn caller_device() -> Option<Sigmoid> {
         pollster::block_on(adapter::select(&AdapterOptions::from_env().unwrap())).unwrap();
     let (device, queue) =
         pollster::block_on(adapter::open_device(&adapter, wgpu::Features::empty())).unwrap();
-    Some(Sigmoid::with_device(device, queue).unwrap())
+    Some(Sigmoid::builder().build_with_device(device, queue).unwrap())
 }
 
 fn offset_alignment(sigmoid: &Sigmoid) -> u64 {
