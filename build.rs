@@ -1,5 +1,5 @@
 //! Assembles and reflects the kernels' WGSL at build time: the sources concatenated
-//! into `$OUT_DIR/sigmoid.wgsl` (`kernel::SIGMOID_WGSL`), and for every entry point the
+//! into `$OUT_DIR/sigmoid.wgsl` (`SIGMOID_WGSL`), and for every entry point the
 //! resources it uses (directly or through the functions it calls), by variable name and
 //! binding number, in `$OUT_DIR/reflected.rs` for `src/kernel.rs`. Reflecting here
 //! rather than when an instance is built keeps naga's WGSL front end and validator out

@@ -6,14 +6,14 @@
 //!
 //! The shipped f16 kernel is `sigmoid_halves_main` with the `BF16` pipeline constant at
 //! its default (false). The probe entry point is appended to the shipped shader
-//! (`kernel::SIGMOID_WGSL`) to reuse its `sigmoid_vec4f`: concatenation, the rule the
+//! (`SIGMOID_WGSL`) to reuse its `sigmoid_vec4f`: concatenation, the rule the
 //! shader's own files compose by.
 //!
 //! ```text
 //! WGPU_BACKEND=vulkan cargo run --release --example f16_conversion_probe
 //! ```
 use std::time::Instant;
-use wgpu_sigmoid::kernel::SIGMOID_WGSL;
+use wgpu_sigmoid::SIGMOID_WGSL;
 
 const PROBE: &str = r"
 @compute @workgroup_size(256)

@@ -23,7 +23,7 @@ pub const SIGMOID_WGSL: &str = include_str!(concat!(env!("OUT_DIR"), "/sigmoid.w
 /// the host always sets it).
 pub const WORKGROUP_SIZE: u32 = 256;
 /// Elements of one `vec4<f32>`, the unit of the `f32` main pass.
-pub const ELEMENTS_PER_VEC4: u32 = 4;
+pub(crate) const ELEMENTS_PER_VEC4: u32 = 4;
 /// Most `vec4`s one invocation of the `f32` main pass takes: the shader's
 /// `MAX_VEC4_PER_INVOCATION`, read from it when the crate is built.
 pub const MAX_VEC4_PER_INVOCATION: u32 =
@@ -115,9 +115,8 @@ impl DispatchShape {
 }
 
 /// The operations the kernels perform.
-#[doc(hidden)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Op {
+pub(crate) enum Op {
     /// `y = sigmoid(x)`.
     Forward,
     /// `dx = dy · y · (1 − y)`.

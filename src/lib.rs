@@ -47,25 +47,26 @@ mod blocking;
 pub mod cpu;
 mod element;
 mod error;
-pub mod kernel;
+mod kernel;
 mod liveness;
 mod recorder;
 mod rings;
 mod scopes;
 mod sigmoid;
-pub mod tensor;
+mod tensor;
 #[cfg(feature = "test-support")]
 pub mod test_support;
 mod transfer;
 mod waiting;
 pub mod wgsl;
 
-pub use adapter::AdapterOptions;
 pub use element::Element;
 pub use error::{DeviceLost, Error, MapError};
 /// The `half` crate, whose `f16` and `bf16` the API takes.
 pub use half;
-pub use kernel::DispatchShape;
+#[doc(hidden)]
+pub use kernel::Format;
+pub use kernel::{DispatchShape, MAX_VEC4_PER_INVOCATION, SIGMOID_WGSL, WORKGROUP_SIZE};
 pub use recorder::{Recorder, Recording};
 pub use sigmoid::{Config, Options, Sigmoid, SigmoidBuilder};
 pub use tensor::{GpuTensor, TENSOR_USAGES};

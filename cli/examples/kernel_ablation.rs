@@ -2,7 +2,7 @@
 //! lavapipe": times variants of the shipped sigmoid kernel against the copy-only kernel,
 //! interleaved in one run, and checks each variant's accuracy.
 //!
-//! Each variant is the shipped shader (`kernel::SIGMOID_WGSL`) with a few lines replaced: either cut short
+//! Each variant is the shipped shader (`SIGMOID_WGSL`) with a few lines replaced: either cut short
 //! (it returns an intermediate value, to price a prefix of the algorithm), or with one
 //! piece removed or rewritten; a few start from the shader with a scalar copy of the
 //! algorithm derived from its own text (`per_component`). Every variant is made from
@@ -34,8 +34,8 @@
 //! WGPU_BACKEND=vulkan cargo run --release --example kernel_ablation
 //! ```
 use std::time::Instant;
+use wgpu_sigmoid::SIGMOID_WGSL;
 use wgpu_sigmoid::cpu;
-use wgpu_sigmoid::kernel::SIGMOID_WGSL;
 use wgpu_sigmoid_cli::bench::Timestamps;
 use wgpu_sigmoid_cli::copy::copy_wgsl;
 
@@ -342,7 +342,7 @@ fn apply(base: &str, edits: &[(&str, &str)]) -> String {
     for (pattern, replacement) in edits {
         assert!(
             source.contains(pattern),
-            "pattern no longer in the shader (kernel::SIGMOID_WGSL): {pattern}"
+            "pattern no longer in the shader (SIGMOID_WGSL): {pattern}"
         );
         source = source.replacen(pattern, replacement, 1);
     }

@@ -104,7 +104,7 @@ enum Command {
         /// vec4s per invocation of the f32 kernel and the copy kernel, 1 to the shader's
         /// MAX_VEC4_PER_INVOCATION (default: the adapter's preferred shape's).
         #[arg(long, value_parser = clap::value_parser!(u32)
-            .range(1..=i64::from(wgpu_sigmoid::kernel::MAX_VEC4_PER_INVOCATION)))]
+            .range(1..=i64::from(wgpu_sigmoid::MAX_VEC4_PER_INVOCATION)))]
         vec4_per_invocation: Option<u32>,
         /// Time only these rows (comma-separated), besides the sigmoid kernel and the
         /// copy-only kernel that every ratio needs. Default: every row.

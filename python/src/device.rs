@@ -10,7 +10,8 @@ use numpy::{
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use wgpu_sigmoid::{AdapterOptions, Element, Sigmoid, adapter};
+use wgpu_sigmoid::adapter::{self, AdapterOptions};
+use wgpu_sigmoid::{Element, Sigmoid};
 
 use crate::errors::{internal, to_python};
 use crate::interrupt;

@@ -1,6 +1,7 @@
 //! GPU results against the CPU reference, on the adapter the environment selects.
 
-use wgpu_sigmoid::{AdapterOptions, Error, Sigmoid, adapter, cpu};
+use wgpu_sigmoid::adapter::{self, AdapterOptions};
+use wgpu_sigmoid::{Error, Sigmoid, cpu};
 
 use super::common::{assert_matches_reference, bits, check_all_apis, gpu, options, test_data};
 
@@ -298,7 +299,7 @@ fn every_dispatch_shape_gives_the_same_bits() {
     let shape = clamped.config().dispatch_shape;
     assert_eq!(
         shape.vec4_per_invocation,
-        wgpu_sigmoid::kernel::MAX_VEC4_PER_INVOCATION
+        wgpu_sigmoid::MAX_VEC4_PER_INVOCATION
     );
     assert!(
         shape.workgroup_size

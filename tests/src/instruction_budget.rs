@@ -203,7 +203,7 @@ impl<'a> Module<'a> {
 #[test]
 fn the_f32_kernel_stays_within_its_instruction_budget() {
     let (module, info) = processed(
-        wgpu_sigmoid::kernel::SIGMOID_WGSL,
+        wgpu_sigmoid::SIGMOID_WGSL,
         &host_constants(wgpu_sigmoid::DispatchShape::default(), &[]),
     );
     let words = spv::write_vec(&module, &info, &spv::Options::default(), None).unwrap();

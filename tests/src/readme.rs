@@ -15,15 +15,12 @@ const CRATE_PATHS: &[&str] = &[
     "DeviceLost",
     "DispatchShape",
     "TransferPath",
-    "AdapterOptions",
     "Element",
     "Recorder",
     "Recording",
     "wgsl",
     "cpu",
     "adapter",
-    "tensor",
-    "kernel",
 ];
 
 /// The crate's source, every file under `src/`.

@@ -5,8 +5,9 @@
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use wgpu_sigmoid::adapter::{self, AdapterOptions};
 use wgpu_sigmoid::test_support::{Stats, stats};
-use wgpu_sigmoid::{AdapterOptions, Error, Options, Sigmoid, adapter, cpu};
+use wgpu_sigmoid::{Error, Options, Sigmoid, cpu};
 
 use super::common::{gpu, gpu_with, options, test_data};
 

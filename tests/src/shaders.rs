@@ -3,10 +3,10 @@
 
 use std::path::Path;
 
-use wgpu_sigmoid::{DispatchShape, kernel, wgsl};
+use wgpu_sigmoid::{DispatchShape, SIGMOID_WGSL, wgsl};
 
 /// Every shader the workspace compiles, by name, as its host composes it: the two
-/// library files that stand alone, the library's kernels (`kernel::SIGMOID_WGSL`) and
+/// library files that stand alone, the library's kernels (`SIGMOID_WGSL`) and
 /// the tool's copy kernel (`wgsl::DISPATCH` followed by `cli/shaders/copy.wgsl`).
 pub(crate) fn composed() -> Vec<(&'static str, String)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -14,7 +14,7 @@ pub(crate) fn composed() -> Vec<(&'static str, String)> {
     vec![
         ("sigmoid_functions", wgsl::FUNCTIONS.to_string()),
         ("dispatch", wgsl::DISPATCH.to_string()),
-        ("sigmoid", kernel::SIGMOID_WGSL.to_string()),
+        ("sigmoid", SIGMOID_WGSL.to_string()),
         ("copy", format!("{}\n{copy}", wgsl::DISPATCH)),
     ]
 }
@@ -62,7 +62,7 @@ fn the_hosts_dispatch_shape_is_the_shaders_workgroup_size() {
             wgpu::Backend::Vulkan,
         )),
     ] {
-        let (module, _) = processed(kernel::SIGMOID_WGSL, &host_constants(shape, &[]));
+        let (module, _) = processed(SIGMOID_WGSL, &host_constants(shape, &[]));
         let mut mains = 0;
         for entry_point in &module.entry_points {
             let expected = if entry_point.name.contains("main") {

@@ -3,7 +3,8 @@
 //! dispatches at aligned offsets, and bad arguments are typed errors on a caller's
 //! device whose default error handler would panic.
 
-use wgpu_sigmoid::{AdapterOptions, Error, GpuTensor, Sigmoid, TENSOR_USAGES, adapter};
+use wgpu_sigmoid::adapter::{self, AdapterOptions};
+use wgpu_sigmoid::{Error, GpuTensor, Sigmoid, TENSOR_USAGES};
 
 use super::common::{assert_matches_reference, bits, gpu, gpu_with, options, test_data};
 
