@@ -20,9 +20,10 @@ use wgpu_sigmoid_cli::{bench, npy, verify};
 #[derive(Parser, Debug)]
 #[command(name = "wgpu-sigmoid", version, about)]
 struct Cli {
-    /// Backend to use; `auto` tries all. Default: `WGPU_BACKEND`, else all.
-    #[arg(long, global = true, value_enum)]
-    backend: Option<Backend>,
+    /// Backends to use, comma-separated (vulkan, gl, metal, dx12); `auto` tries all.
+    /// Default: `WGPU_BACKEND`, else all.
+    #[arg(long, global = true, value_name = "BACKENDS", value_parser = backends_flag)]
+    backend: Option<wgpu::Backends>,
     /// Use the first adapter whose name contains NAME (case-insensitive).
     /// Default: `WGPU_ADAPTER_NAME`.
     #[arg(long, global = true, value_name = "NAME")]
@@ -130,25 +131,12 @@ enum Transfer {
     QueueWrite,
 }
 
-#[derive(Clone, Copy, Debug, ValueEnum)]
-enum Backend {
-    Vulkan,
-    Gl,
-    Metal,
-    Dx12,
-    Auto,
-}
-
-impl Backend {
-    fn backends(self) -> wgpu::Backends {
-        match self {
-            Backend::Vulkan => wgpu::Backends::VULKAN,
-            Backend::Gl => wgpu::Backends::GL,
-            Backend::Metal => wgpu::Backends::METAL,
-            Backend::Dx12 => wgpu::Backends::DX12,
-            Backend::Auto => wgpu::Backends::all(),
-        }
+/// `--backend`: `auto`, or the names the library parses for `WGPU_BACKEND`.
+fn backends_flag(text: &str) -> Result<wgpu::Backends, wgpu_sigmoid::Error> {
+    if text.eq_ignore_ascii_case("auto") {
+        return Ok(wgpu::Backends::all());
     }
+    adapter::parse_backends(text, "--backend")
 }
 
 /// Why the command failed; printed as one line.
@@ -306,7 +294,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
     // whether it does.
     let mut builder = Sigmoid::builder().features(wgpu_sigmoid::adapter::TIMER_FEATURES);
     if let Some(backend) = cli.backend {
-        builder = builder.backends(backend.backends());
+        builder = builder.backends(backend);
     }
     if let Some(name) = cli.adapter {
         builder = builder.adapter_name(name);

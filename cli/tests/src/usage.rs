@@ -69,6 +69,12 @@ fn bad_flag_values_are_usage_errors_with_exit_code_2() {
             &["apply", "--chunk-elements", "0", "a.npy", "b.npy"][..],
             "--chunk-elements",
         ),
+        // The library's parser of WGPU_BACKEND reads the flag too: its error names the
+        // word and what this build has.
+        (
+            &["--backend", "vulkan,bogus", "info"][..],
+            "unknown backend `bogus` in --backend",
+        ),
     ] {
         assert_usage_error(&run(args), message);
     }
