@@ -5,7 +5,7 @@
 
 use std::sync::atomic::Ordering;
 
-use crate::{DispatchShape, Sigmoid};
+use crate::{DispatchShape, Error, Sigmoid};
 
 /// What an instance's host calls have created and submitted so far.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -35,4 +35,20 @@ pub fn stats(sigmoid: &Sigmoid) -> Stats {
 #[must_use]
 pub fn grid(len: u64, shape: DispatchShape, max_per_dimension: u32) -> (u32, u32) {
     crate::kernel::grid(len, shape, max_per_dimension)
+}
+
+/// Blocks until `submission` (on `sigmoid`'s queue) has finished, within the instance's
+/// timeout: the library's own wait, for tools that time submissions of their own.
+///
+/// # Errors
+///
+/// [`Error::Timeout`], or [`Error::DeviceLost`] where the queue is gone.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn wait(sigmoid: &Sigmoid, submission: wgpu::SubmissionIndex) -> Result<(), Error> {
+    pollster::block_on(crate::waiting::until_done(
+        sigmoid.device(),
+        submission,
+        sigmoid.config().timeout,
+        crate::waiting::Waiting::Block,
+    ))
 }

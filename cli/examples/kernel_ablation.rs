@@ -549,7 +549,11 @@ fn main() {
         shape,
         device.limits().max_compute_workgroups_per_dimension,
     );
-    // Two timestamps around the pass, as `wgpu-sigmoid bench` takes them.
+    // Two timestamps around the pass, as `wgpu-sigmoid bench` takes them, read back and
+    // waited for by the library (an instance on this device).
+    let sigmoid = wgpu_sigmoid::Sigmoid::builder()
+        .build_with_device(device.clone(), queue.clone())
+        .unwrap();
     let timestamps = Timestamps::new(&device);
     println!(
         "timing: {}",
@@ -577,12 +581,12 @@ fn main() {
             t.end(&mut encoder);
         }
         let start = Instant::now();
-        queue.submit([encoder.finish()]);
-        device.poll(wgpu::PollType::wait_indefinitely()).unwrap();
+        let submission = queue.submit([encoder.finish()]);
+        wgpu_sigmoid::test_support::wait(&sigmoid, submission).unwrap();
         let host = start.elapsed();
         timestamps
             .as_ref()
-            .map_or(host, |t| t.read(&device, &queue).unwrap())
+            .map_or(host, |t| t.read(&sigmoid).unwrap())
             .as_secs_f64()
             * 1e3
     };

@@ -289,38 +289,22 @@ impl<'s> Harness<'s> {
         }
         let start = Instant::now();
         let submission = self.sigmoid.queue().submit([encoder.finish()]);
-        wait(device, submission)?;
+        wgpu_sigmoid::test_support::wait(self.sigmoid, submission)?;
         let host = start.elapsed();
         match timestamps {
-            Some(t) => Ok((t.read(device, self.sigmoid.queue())?, Timing::GpuTimestamps)),
+            Some(t) => Ok((t.read(self.sigmoid)?, Timing::GpuTimestamps)),
             None => Ok((host, Timing::SubmitWait)),
         }
     }
 }
 
-/// Blocks until `submission` is done (at most 10 minutes).
-fn wait(device: &wgpu::Device, submission: wgpu::SubmissionIndex) -> Result<(), Error> {
-    let timeout = Duration::from_secs(600);
-    device
-        .poll(wgpu::PollType::Wait {
-            submission_index: Some(submission),
-            timeout: Some(timeout),
-        })
-        .map(|_| ())
-        .map_err(|e| match e {
-            wgpu::PollError::Timeout => Error::Timeout(timeout),
-            other => Error::DeviceLost(wgpu_sigmoid::DeviceLost::found(other)),
-        })
-}
-
-/// Two timestamp queries written into an encoder around the work they time, where they
-/// are resolved, and a buffer to read them back (also used by the `kernel_ablation`
-/// example).
+/// Two timestamp queries written into an encoder around the work they time, and the
+/// buffer they are resolved into, read back as a tensor by the library's own download
+/// (also used by the `kernel_ablation` example).
 #[derive(Debug)]
 pub struct Timestamps {
     set: wgpu::QuerySet,
     resolved: wgpu::Buffer,
-    readback: wgpu::Buffer,
 }
 
 impl Timestamps {
@@ -333,29 +317,21 @@ impl Timestamps {
         {
             return None;
         }
-        let buffer = |label, usage| {
-            device.create_buffer(&wgpu::BufferDescriptor {
-                label: Some(label),
-                size: 16,
-                usage,
-                mapped_at_creation: false,
-            })
-        };
-        use wgpu::BufferUsages as U;
         Some(Timestamps {
             set: device.create_query_set(&wgpu::QuerySetDescriptor {
                 label: Some("wgpu-sigmoid.bench.timestamps"),
                 ty: wgpu::QueryType::Timestamp,
                 count: 2,
             }),
-            resolved: buffer(
-                "wgpu-sigmoid.bench.timestamps.resolved",
-                U::QUERY_RESOLVE | U::COPY_SRC,
-            ),
-            readback: buffer(
-                "wgpu-sigmoid.bench.timestamps.readback",
-                U::MAP_READ | U::COPY_DST,
-            ),
+            // Viewed as a tensor of 4 `u32`s (hence STORAGE) to be downloaded.
+            resolved: device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("wgpu-sigmoid.bench.timestamps.resolved"),
+                size: 16,
+                usage: wgpu::BufferUsages::QUERY_RESOLVE
+                    | wgpu::BufferUsages::COPY_SRC
+                    | wgpu::BufferUsages::STORAGE,
+                mapped_at_creation: false,
+            }),
         })
     }
 
@@ -364,35 +340,22 @@ impl Timestamps {
         encoder.write_timestamp(&self.set, 0);
     }
 
-    /// Writes the second timestamp and copies both where [`Timestamps::read`] finds them.
+    /// Writes the second timestamp and resolves both where [`Timestamps::read`] finds
+    /// them.
     pub fn end(&self, encoder: &mut wgpu::CommandEncoder) {
         encoder.write_timestamp(&self.set, 1);
         encoder.resolve_query_set(&self.set, 0..2, &self.resolved, 0);
-        encoder.copy_buffer_to_buffer(&self.resolved, 0, &self.readback, 0, 16);
     }
 
-    /// The time between the two timestamps of a finished submission.
-    pub fn read(&self, device: &wgpu::Device, queue: &wgpu::Queue) -> Result<Duration, Error> {
-        let (sender, receiver) = std::sync::mpsc::channel();
-        self.readback
-            .map_async(wgpu::MapMode::Read, 0..16, move |result| {
-                let _ = sender.send(result);
-            });
-        let _ = device.poll(wgpu::PollType::wait_indefinitely());
-        receiver
-            .recv()
-            .map_err(|_| Error::Map(wgpu_sigmoid::MapError::CallbackDropped))??;
-        let ticks = {
-            let view = self.readback.get_mapped_range(0..16)?;
-            let stamp = |i: usize| {
-                let mut bytes = [0u8; 8];
-                bytes.copy_from_slice(&view[i * 8..i * 8 + 8]);
-                u64::from_ne_bytes(bytes)
-            };
-            stamp(1).saturating_sub(stamp(0))
-        };
-        self.readback.unmap();
-        let nanoseconds = ticks as f64 * f64::from(queue.get_timestamp_period());
+    /// The time between the two timestamps of a submission of `sigmoid`'s queue
+    /// (waited for by the download that reads them).
+    pub fn read(&self, sigmoid: &Sigmoid) -> Result<Duration, Error> {
+        // Four words read as f32s: a byte copy, so their bits are the counters' own.
+        let words = sigmoid.download(&GpuTensor::<f32>::view(sigmoid, &self.resolved, 0, 4)?)?;
+        let word = |i: usize| u64::from(words[i].to_bits());
+        let stamp = |i: usize| word(2 * i) | word(2 * i + 1) << 32;
+        let ticks = stamp(1).saturating_sub(stamp(0));
+        let nanoseconds = ticks as f64 * f64::from(sigmoid.queue().get_timestamp_period());
         Ok(Duration::from_secs_f64(nanoseconds * 1e-9))
     }
 }
