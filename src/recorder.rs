@@ -224,29 +224,39 @@ impl Recorder {
         len: u64,
     ) -> Result<Vec<Bindings>, Error> {
         let size = kernel.1.element_bytes();
-        // Every dispatch but the last starts the next at an aligned offset.
-        let unit = (self.kernels.offset_alignment() / size).max(1);
-        let step = (self.dispatch_elements / unit * unit).max(unit);
         self.scoped(|| {
-            let mut dispatches = Vec::new();
-            let mut first = 0;
-            while first < len {
-                let n = step.min(len - first);
-                let shifted: Vec<(&wgpu::Buffer, u64)> = inputs
-                    .iter()
-                    .map(|&(buffer, offset)| (buffer, offset + first * size))
-                    .collect();
-                dispatches.push(self.kernels.bindings(
-                    &self.device,
-                    kernel,
-                    &shifted,
-                    (output, output_offset + first * size),
-                    n,
-                )?);
-                first += n;
-            }
-            Ok(dispatches)
+            self.dispatch_ranges(len, size)
+                .map(|(first, n)| {
+                    let shifted: Vec<(&wgpu::Buffer, u64)> = inputs
+                        .iter()
+                        .map(|&(buffer, offset)| (buffer, offset + first * size))
+                        .collect();
+                    self.kernels.bindings(
+                        &self.device,
+                        kernel,
+                        &shifted,
+                        (output, output_offset + first * size),
+                        n,
+                    )
+                })
+                .collect()
         })
+    }
+
+    /// `(first element, count)` of each dispatch over `len` elements of `element_bytes`
+    /// bytes: at most `dispatch_elements` each, and every one but the last a whole
+    /// number of the storage offset alignment, so that the next starts aligned.
+    pub(crate) fn dispatch_ranges(
+        &self,
+        len: u64,
+        element_bytes: u64,
+    ) -> impl Iterator<Item = (u64, u64)> + use<> {
+        let unit = (self.kernels.offset_alignment() / element_bytes).max(1);
+        let step = (self.dispatch_elements / unit * unit).max(unit);
+        let stride = usize::try_from(step).unwrap_or(usize::MAX);
+        (0..len)
+            .step_by(stride)
+            .map(move |first| (first, step.min(len - first)))
     }
 
     /// Records the dispatches of [`Recorder::bind_range`] in one compute pass.

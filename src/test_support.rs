@@ -37,6 +37,17 @@ pub fn grid(len: u64, shape: DispatchShape, max_per_dimension: u32) -> (u32, u32
     crate::kernel::grid(len, shape, max_per_dimension)
 }
 
+/// `(first element, count)` of each dispatch the library makes over `len` elements of
+/// `element_bytes` bytes on `sigmoid`'s device: for a tool's own kernel to split its
+/// work as the library splits its own.
+#[must_use]
+pub fn dispatch_ranges(sigmoid: &Sigmoid, len: u64, element_bytes: u64) -> Vec<(u64, u64)> {
+    sigmoid
+        .recorder()
+        .dispatch_ranges(len, element_bytes)
+        .collect()
+}
+
 /// Blocks until `submission` (on `sigmoid`'s queue) has finished, within the instance's
 /// timeout: the library's own wait, for tools that time submissions of their own.
 ///

@@ -61,11 +61,14 @@ impl CopyKernel {
         let device = sigmoid.device();
         let layout = self.pipeline.get_bind_group_layout(0);
         let max_per_dimension = sigmoid.config().max_workgroups_per_dimension;
-        let step = sigmoid.config().dispatch_elements;
         let mut groups = Vec::new();
-        let mut first = 0;
-        while first + 4 <= len {
-            let n = step.min(len - first) / 4 * 4;
+        // The library's own split, each range in whole `vec4`s (every range but the last
+        // already is).
+        for (first, n) in wgpu_sigmoid::test_support::dispatch_ranges(sigmoid, len, 4) {
+            let n = n / 4 * 4;
+            if n == 0 {
+                continue;
+            }
             let range = |buffer| {
                 wgpu::BindingResource::Buffer(wgpu::BufferBinding {
                     buffer,
@@ -91,7 +94,6 @@ impl CopyKernel {
                 group,
                 wgpu_sigmoid::test_support::grid(n, self.shape, max_per_dimension),
             ));
-            first += n;
         }
         let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
             label: Some("wgpu-sigmoid.copy"),

@@ -51,3 +51,41 @@ fn benchmark_times_the_selected_rows_and_the_references() {
     let copy = report.row(bench::Measurement::CopyKernel).unwrap();
     assert!((copy.speed_vs_copy_kernel - 1.0).abs() < 1e-9);
 }
+
+/// The copy kernel (the ceiling every ratio is taken against) must copy: over several
+/// dispatches of the library's own split (a small workgroup grid), and a length whose
+/// last 3 elements are the scalar tail it leaves alone.
+#[test]
+fn the_copy_kernel_copies_across_the_librarys_dispatches() {
+    use wgpu_sigmoid::{GpuTensor, Sigmoid};
+    use wgpu_sigmoid_cli::copy::CopyKernel;
+    if gpu().is_none() {
+        return;
+    }
+    let sigmoid = Sigmoid::builder()
+        .max_workgroups_per_dimension(2)
+        .build()
+        .unwrap();
+    let len = 50_003u64;
+    let dispatches = wgpu_sigmoid::test_support::dispatch_ranges(&sigmoid, len, 4);
+    assert!(dispatches.len() > 3, "{dispatches:?}");
+    let x: Vec<f32> = (0..len).map(|i| i as f32 * 0.5 - 7.0).collect();
+    let input = sigmoid.upload(&x).unwrap();
+    let output: GpuTensor<f32> = sigmoid.zeros(len).unwrap();
+    let copy = CopyKernel::new(&sigmoid);
+    let mut encoder = sigmoid.device().create_command_encoder(&Default::default());
+    copy.record(
+        &sigmoid,
+        &mut encoder,
+        (input.buffer(), output.buffer()),
+        len,
+    );
+    sigmoid.queue().submit([encoder.finish()]);
+    let y = sigmoid.download(&output).unwrap();
+    let whole = (len / 4 * 4) as usize;
+    assert_eq!(&y[..whole], &x[..whole]);
+    assert!(
+        y[whole..].iter().all(|&v| v == 0.0),
+        "the tail is not the kernel's"
+    );
+}
