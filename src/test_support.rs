@@ -5,7 +5,7 @@
 
 use std::sync::atomic::Ordering;
 
-use crate::{DispatchShape, Error, Sigmoid};
+use crate::{DispatchShape, Sigmoid};
 
 /// What an instance's host calls have created and submitted so far.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -53,9 +53,9 @@ pub fn dispatch_ranges(sigmoid: &Sigmoid, len: u64, element_bytes: u64) -> Vec<(
 ///
 /// # Errors
 ///
-/// [`Error::Timeout`], or [`Error::DeviceLost`] where the queue is gone.
+/// [`crate::Error::Timeout`], or [`crate::Error::DeviceLost`] where the queue is gone.
 #[cfg(not(target_arch = "wasm32"))]
-pub fn wait(sigmoid: &Sigmoid, submission: wgpu::SubmissionIndex) -> Result<(), Error> {
+pub fn wait(sigmoid: &Sigmoid, submission: wgpu::SubmissionIndex) -> Result<(), crate::Error> {
     pollster::block_on(crate::waiting::until_done(
         sigmoid.device(),
         submission,
