@@ -135,6 +135,7 @@ impl std::fmt::Display for Dtype {
     }
 }
 
+#[cfg(any(test, feature = "test-support"))]
 /// An array read from a `.npy` file, widened to `f32` (exactly, for `f16`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Array {
@@ -256,6 +257,7 @@ pub fn read_header(reader: &mut impl Read) -> Result<Header, NpyError> {
     Ok(header)
 }
 
+#[cfg(any(test, feature = "test-support"))]
 /// Reads a whole `.npy` file.
 pub fn read(reader: &mut impl Read) -> Result<Array, NpyError> {
     let header = read_header(reader)?;
@@ -470,6 +472,7 @@ pub fn write_header_in_order(
     Err(NpyError::BadHeader("shape too long to write".into()))
 }
 
+#[cfg(any(test, feature = "test-support"))]
 /// Writes a whole C-order array of `shape`, its `f32` data rounded to `dtype`.
 pub fn write(
     writer: &mut impl Write,
