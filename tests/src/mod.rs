@@ -1,7 +1,7 @@
 mod asynchronous;
 mod backward;
 mod common;
-mod defects;
+mod edges;
 mod fusion;
 mod gpu;
 mod half_float;

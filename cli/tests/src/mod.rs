@@ -4,7 +4,7 @@ mod cli;
 // The library's test helpers (GPU instance, test data, reference checks), shared.
 #[path = "../../../tests/src/common.rs"]
 mod common;
-mod defects;
+mod edges;
 mod messages;
 #[cfg(unix)]
 mod output;

@@ -1,6 +1,6 @@
-//! Regression tests for the defects a new user hit in the first hour (issue "One
-//! generic API…"): tensors of another instance, a refused `encode_forward` that broke the
-//! caller's encoder, async calls that blocked the executor.
+//! The API at its edges: a tensor used with another instance than its own, a recording
+//! refused after the caller began an encoder, async calls on real executors (never
+//! blocking them, spawned, dropped mid-way), and the size of the API itself.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};

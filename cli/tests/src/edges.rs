@@ -1,6 +1,5 @@
-//! Regression tests for the command-line defects a new user hit in the first hour:
-//! panics on a closed pipe, a 2 ULP default contract, misleading adapter errors, and
-//! `apply`'s refusals and summary.
+//! The command line at its edges: a closed pipe, the accuracy `verify` holds by
+//! default, adapter choices that match nothing, and what `apply` refuses and reports.
 
 use std::os::fd::{FromRawFd, OwnedFd};
 use std::process::{Command, Output, Stdio};
