@@ -72,46 +72,50 @@ enum Command {
     /// Time, side by side in one run: the kernel, a copy-only kernel (the adapter's
     /// ceiling), copy_buffer_to_buffer, forward and forward_into end to end, host memcpy
     /// and the CPU reference.
-    Bench {
-        /// Elements per run.
-        #[arg(long, default_value_t = 64 << 20,
-              value_parser = at_least_one::<u64>)]
-        elements: u64,
-        /// Runs of each measurement; medians are reported.
-        #[arg(long, default_value_t = 15,
-              value_parser = at_least_one::<u64>)]
-        iterations: u64,
-        /// Print the report as JSON instead of a table.
-        #[arg(long)]
-        json: bool,
-        /// No progress bar.
-        #[arg(long, short)]
-        quiet: bool,
-        /// Transfer path of forward/forward_into (default: the adapter's preferred one).
-        #[arg(long, value_enum)]
-        transfer: Option<Transfer>,
-        /// Pieces in flight in forward/forward_into.
-        #[arg(long, default_value_t = Options::default().pieces_in_flight as u64,
-              value_parser = at_least_one::<u64>)]
-        pieces_in_flight: u64,
-        /// Elements per piece of forward/forward_into.
-        #[arg(long, default_value_t = Options::default().max_chunk_elements,
-              value_parser = at_least_one::<u64>)]
-        chunk_elements: u64,
-        /// Invocations per workgroup of the kernels and the copy kernel (default: the
-        /// adapter's preferred shape's; clamped to the device).
-        #[arg(long, value_parser = at_least_one::<u32>)]
-        workgroup_size: Option<u32>,
-        /// vec4s per invocation of the f32 kernel and the copy kernel, 1 to the shader's
-        /// MAX_VEC4_PER_INVOCATION (default: the adapter's preferred shape's).
-        #[arg(long, value_parser = clap::value_parser!(u32)
-            .range(1..=i64::from(wgpu_sigmoid::MAX_VEC4_PER_INVOCATION)))]
-        vec4_per_invocation: Option<u32>,
-        /// Time only these rows (comma-separated), besides the sigmoid kernel and the
-        /// copy-only kernel that every ratio needs. Default: every row.
-        #[arg(long, value_enum, value_delimiter = ',')]
-        rows: Vec<bench::Measurement>,
-    },
+    Bench(BenchArgs),
+}
+
+/// `wgpu-sigmoid bench`'s flags.
+#[derive(clap::Args, Debug)]
+struct BenchArgs {
+    /// Elements per run.
+    #[arg(long, default_value_t = 64 << 20,
+          value_parser = at_least_one::<u64>)]
+    elements: u64,
+    /// Runs of each measurement; medians are reported.
+    #[arg(long, default_value_t = 15,
+          value_parser = at_least_one::<u64>)]
+    iterations: u64,
+    /// Print the report as JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// No progress bar.
+    #[arg(long, short)]
+    quiet: bool,
+    /// Transfer path of forward/forward_into (default: the adapter's preferred one).
+    #[arg(long, value_enum)]
+    transfer: Option<Transfer>,
+    /// Pieces in flight in forward/forward_into.
+    #[arg(long, default_value_t = Options::default().pieces_in_flight as u64,
+          value_parser = at_least_one::<u64>)]
+    pieces_in_flight: u64,
+    /// Elements per piece of forward/forward_into.
+    #[arg(long, default_value_t = Options::default().max_chunk_elements,
+          value_parser = at_least_one::<u64>)]
+    chunk_elements: u64,
+    /// Invocations per workgroup of the kernels and the copy kernel (default: the
+    /// adapter's preferred shape's; clamped to the device).
+    #[arg(long, value_parser = at_least_one::<u32>)]
+    workgroup_size: Option<u32>,
+    /// vec4s per invocation of the f32 kernel and the copy kernel, 1 to the shader's
+    /// MAX_VEC4_PER_INVOCATION (default: the adapter's preferred shape's).
+    #[arg(long, value_parser = clap::value_parser!(u32)
+        .range(1..=i64::from(wgpu_sigmoid::MAX_VEC4_PER_INVOCATION)))]
+    vec4_per_invocation: Option<u32>,
+    /// Time only these rows (comma-separated), besides the sigmoid kernel and the
+    /// copy-only kernel that every ratio needs. Default: every row.
+    #[arg(long, value_enum, value_delimiter = ',')]
+    rows: Vec<bench::Measurement>,
 }
 
 /// Parses a count that must be at least 1 (clap's own range check would print the
@@ -327,58 +331,53 @@ fn run(cli: Cli) -> Result<(), CliError> {
             max_ulp,
             quiet,
         } => run_verify(&open()?, stride, max_ulp, quiet),
-        Command::Bench {
-            elements,
-            iterations,
-            json,
-            quiet,
-            transfer,
-            pieces_in_flight,
-            chunk_elements,
-            workgroup_size,
-            vec4_per_invocation,
-            rows,
-        } => {
-            let mut options = Options::default();
-            options.transfer = transfer.map(|t| match t {
-                Transfer::Mapped => TransferPath::Mapped,
-                Transfer::Staged => TransferPath::Staged,
-                Transfer::QueueWrite => TransferPath::QueueWrite,
-            });
-            options.pieces_in_flight = usize::try_from(pieces_in_flight).unwrap_or(usize::MAX);
-            options.max_chunk_elements = chunk_elements;
-            let mut sigmoid = open_with(options.clone())?;
-            if workgroup_size.is_some() || vec4_per_invocation.is_some() {
-                // The half not given comes from the adapter's preferred shape, which the
-                // instance just opened resolved.
-                let preferred = sigmoid.config().dispatch_shape;
-                options.dispatch_shape = Some(wgpu_sigmoid::DispatchShape::new(
-                    workgroup_size.unwrap_or(preferred.workgroup_size),
-                    vec4_per_invocation.unwrap_or(preferred.vec4_per_invocation),
-                ));
-                drop(sigmoid);
-                sigmoid = open_with(options)?;
-            }
-            let iterations = usize::try_from(iterations).unwrap_or(usize::MAX);
-            let bar = progress::bar(iterations as u64, false, quiet);
-            let rows = if rows.is_empty() {
-                bench::Measurement::ALL.to_vec()
-            } else {
-                rows
-            };
-            let report =
-                bench::run_with_progress(&sigmoid, elements, iterations, &rows, &mut || {
-                    bar.inc(1);
-                })?;
-            bar.finish_and_clear();
-            if json {
-                out!("{}", report.to_json())?;
-            } else {
-                write!(std::io::stdout().lock(), "{report}")?;
-            }
-            Ok(())
-        }
+        Command::Bench(args) => run_bench(&open_with, args),
     }
+}
+
+/// `wgpu-sigmoid bench`: opens an instance with the flags' options (twice where a
+/// dispatch shape is half given: the other half is the adapter's preferred one) and
+/// prints the report.
+fn run_bench(
+    open_with: &dyn Fn(Options) -> Result<Sigmoid, CliError>,
+    args: BenchArgs,
+) -> Result<(), CliError> {
+    let mut options = Options::default();
+    options.transfer = args.transfer.map(|t| match t {
+        Transfer::Mapped => TransferPath::Mapped,
+        Transfer::Staged => TransferPath::Staged,
+        Transfer::QueueWrite => TransferPath::QueueWrite,
+    });
+    options.pieces_in_flight = usize::try_from(args.pieces_in_flight).unwrap_or(usize::MAX);
+    options.max_chunk_elements = args.chunk_elements;
+    let mut sigmoid = open_with(options.clone())?;
+    if args.workgroup_size.is_some() || args.vec4_per_invocation.is_some() {
+        let preferred = sigmoid.config().dispatch_shape;
+        options.dispatch_shape = Some(wgpu_sigmoid::DispatchShape::new(
+            args.workgroup_size.unwrap_or(preferred.workgroup_size),
+            args.vec4_per_invocation
+                .unwrap_or(preferred.vec4_per_invocation),
+        ));
+        drop(sigmoid);
+        sigmoid = open_with(options)?;
+    }
+    let iterations = usize::try_from(args.iterations).unwrap_or(usize::MAX);
+    let bar = progress::bar(iterations as u64, false, args.quiet);
+    let rows = if args.rows.is_empty() {
+        bench::Measurement::ALL.to_vec()
+    } else {
+        args.rows
+    };
+    let report = bench::run_with_progress(&sigmoid, args.elements, iterations, &rows, &mut || {
+        bar.inc(1);
+    })?;
+    bar.finish_and_clear();
+    if args.json {
+        out!("{}", report.to_json())?;
+    } else {
+        write!(std::io::stdout().lock(), "{report}")?;
+    }
+    Ok(())
 }
 
 /// Prints the adapters the builder's choices select; an error names what exists when
