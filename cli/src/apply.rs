@@ -18,6 +18,18 @@ fn is_std(path: &Path) -> bool {
     path.as_os_str() == "-"
 }
 
+/// `source` as an I/O error of `path`.
+fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> CliError {
+    let path = path.to_path_buf();
+    move |source| CliError::Io { path, source }
+}
+
+/// `source` as a `.npy` error of `path`.
+fn npy_error(path: &Path) -> impl FnOnce(npy::NpyError) -> CliError {
+    let path = path.to_path_buf();
+    move |source| CliError::Npy { path, source }
+}
+
 /// Reads and checks the input header before opening the GPU, so that a bad file
 /// fails fast and no output is created for it.
 pub fn apply(
@@ -27,14 +39,6 @@ pub fn apply(
     quiet: bool,
     bf16: bool,
 ) -> Result<(), CliError> {
-    let io_error = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| CliError::Io { path, source }
-    };
-    let npy_error = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| CliError::Npy { path, source }
-    };
     if !is_std(input)
         && !is_std(output)
         && let (Ok(a), Ok(b)) = (input.canonicalize(), output.canonicalize())
@@ -42,6 +46,31 @@ pub fn apply(
     {
         return Err(CliError::SamePath(a));
     }
+    let (reader, header) = open_input(input, bf16)?;
+    if is_std(output) && std::io::stdout().is_terminal() {
+        return Err(CliError::Usage {
+            command: "apply",
+            message: "output is `-` but stdout is a terminal: redirect it to a file or a pipe \
+             (binary .npy data would garble the terminal)"
+                .into(),
+        });
+    }
+    let destination = Destination::open(output)?;
+    let sigmoid = open()?;
+    run(
+        &sigmoid,
+        (input, reader, &header),
+        (output, destination),
+        quiet,
+    )
+}
+
+/// The input (a file, or stdin where it is not a terminal) and its header, checked:
+/// the dtype against `--bf16`, a file's length against the header.
+fn open_input(
+    input: &Path,
+    bf16: bool,
+) -> Result<(BufReader<Box<dyn Read + Send>>, npy::Header), CliError> {
     let mut file_bytes = None;
     let mut reader: BufReader<Box<dyn Read + Send>> = BufReader::with_capacity(
         1 << 16,
@@ -90,19 +119,18 @@ pub fn apply(
     if let Some(bytes) = file_bytes {
         header.check_file_length(bytes).map_err(npy_error(input))?;
     }
+    Ok((reader, header))
+}
 
-    if is_std(output) && std::io::stdout().is_terminal() {
-        return Err(CliError::Usage {
-            command: "apply",
-            message: "output is `-` but stdout is a terminal: redirect it to a file or a pipe \
-             (binary .npy data would garble the terminal)"
-                .into(),
-        });
-    }
-    let destination = Destination::open(output)?;
-
-    let sigmoid = open()?;
-    let options = StreamOptions::for_sigmoid(&sigmoid);
+/// Streams `reader`'s data (after `header`) through `sigmoid` into `destination`,
+/// with a progress bar and, unless `quiet`, a summary line.
+fn run(
+    sigmoid: &Sigmoid,
+    (input, reader, header): (&Path, BufReader<Box<dyn Read + Send>>, &npy::Header),
+    (output, destination): (&Path, Destination),
+    quiet: bool,
+) -> Result<(), CliError> {
+    let options = StreamOptions::for_sigmoid(sigmoid);
     let bar = progress::bar(header.data_bytes().unwrap_or(0), true, quiet);
     let element_bytes = header.dtype().map_or(4, npy::Dtype::size);
     let mut on_block = |elements: u64| bar.inc(elements * element_bytes);
@@ -115,8 +143,8 @@ pub fn apply(
     // Timed to the end of the rename: the summary counts the flush to disk too.
     let started = Instant::now();
     let (destination, summary) = stream::sigmoid_npy(
-        &sigmoid,
-        &header,
+        sigmoid,
+        header,
         reader,
         destination,
         options,
@@ -135,7 +163,7 @@ pub fn apply(
         let _ = writeln!(
             std::io::stderr(),
             "{}",
-            summary_line(&summary, elapsed, &sigmoid, &options)
+            summary_line(&summary, elapsed, sigmoid, &options)
         );
     }
     Ok(())
