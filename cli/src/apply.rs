@@ -142,16 +142,10 @@ fn run(
     };
     // Timed to the end of the rename: the summary counts the flush to disk too.
     let started = Instant::now();
-    let (destination, summary) = stream::sigmoid_npy(
-        sigmoid,
-        header,
-        reader,
-        destination,
-        options,
-        &mut on_block,
-    )
-    .map_err(stream_error)
-    .map_err(|error| closed_pipe_is_data_lost(error, output))?;
+    let (destination, summary) =
+        stream::sigmoid_npy(sigmoid, header, reader, destination, options, &mut on_block)
+            .map_err(stream_error)
+            .map_err(|error| closed_pipe_is_data_lost(error, output))?;
     // On an error above, a temporary file is dropped, which deletes it.
     destination
         .finish()

@@ -9,7 +9,7 @@
 //! transfer buffers for one block.
 
 use std::io::{Read, Write};
-use std::sync::mpsc::{channel, sync_channel};
+use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
 use std::time::{Duration, Instant};
 
 use wgpu_sigmoid::half::{bf16, f16};
@@ -103,6 +103,64 @@ where
 }
 
 /// [`sigmoid_npy`] on elements of type `T`, the file's own.
+/// The reader's stage: fills blocks (recycled ones first, at most `max_blocks` made)
+/// from `data_reader` and sends them on, until the data ends or the next stage stops;
+/// returns the elements read.
+fn read_blocks<T: Element, R: Read>(
+    data_reader: &mut DataReader<R>,
+    (to_gpu, recycled): (&SyncSender<Vec<T>>, &Receiver<Vec<T>>),
+    block_elements: usize,
+    max_blocks: usize,
+) -> Result<u64, NpyError> {
+    let mut allocated = 0;
+    let mut elements = 0;
+    while data_reader.remaining() > 0 {
+        let mut block = match recycled.try_recv() {
+            Ok(block) => block,
+            Err(_) if allocated < max_blocks => {
+                allocated += 1;
+                Vec::with_capacity(block_elements)
+            }
+            Err(_) => match recycled.recv() {
+                Ok(block) => block,
+                // The writer stopped; its error is the one to report.
+                Err(_) => return Ok(elements),
+            },
+        };
+        let n = usize::try_from(data_reader.remaining())
+            .unwrap_or(usize::MAX)
+            .min(block_elements);
+        block.resize(n, T::zeroed());
+        data_reader.read_raw(&mut block)?;
+        elements += n as u64;
+        if to_gpu.send(block).is_err() {
+            // The GPU stage stopped; its error is the one to report.
+            return Ok(elements);
+        }
+    }
+    data_reader.finish()?;
+    Ok(elements)
+}
+
+/// The writer's stage: a header of `header`'s shape and order and of `dtype`, then each
+/// block from `from_gpu`, each sent back to the reader to be filled again.
+fn write_blocks<T: Element, W: Write>(
+    mut writer: W,
+    (header, dtype): (&Header, Dtype),
+    from_gpu: Receiver<Vec<T>>,
+    recycle: &Sender<Vec<T>>,
+) -> Result<W, NpyError> {
+    npy::write_header_in_order(&mut writer, &header.shape, dtype, header.fortran_order)?;
+    let mut data_writer = DataWriter::new(dtype);
+    for block in from_gpu {
+        data_writer.write_raw(&mut writer, &block)?;
+        // The reader may be done and gone; then the block is simply freed.
+        let _ = recycle.send(block);
+    }
+    writer.flush()?;
+    Ok(writer)
+}
+
 fn stream<T: Element, R, W>(
     sigmoid: &Sigmoid,
     header: &Header,
@@ -127,50 +185,16 @@ where
     let (recycle, recycled) = channel::<Vec<T>>();
 
     std::thread::scope(|scope| {
-        let reader_thread = scope.spawn(move || -> Result<u64, NpyError> {
-            let mut allocated = 0;
-            let mut elements = 0;
-            while data_reader.remaining() > 0 {
-                let mut block = match recycled.try_recv() {
-                    Ok(block) => block,
-                    Err(_) if allocated < max_blocks => {
-                        allocated += 1;
-                        Vec::with_capacity(block_elements)
-                    }
-                    Err(_) => match recycled.recv() {
-                        Ok(block) => block,
-                        // The writer stopped; its error is the one to report.
-                        Err(_) => return Ok(elements),
-                    },
-                };
-                let n = usize::try_from(data_reader.remaining())
-                    .unwrap_or(usize::MAX)
-                    .min(block_elements);
-                block.resize(n, T::zeroed());
-                data_reader.read_raw(&mut block)?;
-                elements += n as u64;
-                if to_gpu.send(block).is_err() {
-                    // The GPU stage stopped; its error is the one to report.
-                    return Ok(elements);
-                }
-            }
-            data_reader.finish()?;
-            Ok(elements)
+        let reader_thread = scope.spawn(move || {
+            read_blocks(
+                &mut data_reader,
+                (&to_gpu, &recycled),
+                block_elements,
+                max_blocks,
+            )
         });
-
-        let (shape, fortran_order) = (&header.shape, header.fortran_order);
-        let writer_thread = scope.spawn(move || -> Result<W, NpyError> {
-            let mut writer = writer;
-            npy::write_header_in_order(&mut writer, shape, dtype, fortran_order)?;
-            let mut data_writer = DataWriter::new(dtype);
-            for block in from_gpu {
-                data_writer.write_raw(&mut writer, &block)?;
-                // The reader may be done and gone; then the block is simply freed.
-                let _ = recycle.send(block);
-            }
-            writer.flush()?;
-            Ok(writer)
-        });
+        let writer_thread =
+            scope.spawn(move || write_blocks(writer, (header, dtype), from_gpu, &recycle));
 
         let mut gpu_result = Ok(());
         for mut block in from_reader {
