@@ -161,6 +161,24 @@ fn write_blocks<T: Element, W: Write>(
     Ok(writer)
 }
 
+/// The GPU's stage, on the calling thread: sigmoid of each block in place, passed on,
+/// until the blocks end, the GPU fails, or the writer stops.
+fn compute_blocks<T: Element>(
+    sigmoid: &Sigmoid,
+    from_reader: Receiver<Vec<T>>,
+    to_writer: &SyncSender<Vec<T>>,
+    progress: &mut dyn FnMut(u64),
+) -> Result<(), wgpu_sigmoid::Error> {
+    for mut block in from_reader {
+        sigmoid.forward_in_place(&mut block)?;
+        progress(block.len() as u64);
+        if to_writer.send(block).is_err() {
+            break;
+        }
+    }
+    Ok(())
+}
+
 fn stream<T: Element, R, W>(
     sigmoid: &Sigmoid,
     header: &Header,
@@ -196,17 +214,7 @@ where
         let writer_thread =
             scope.spawn(move || write_blocks(writer, (header, dtype), from_gpu, &recycle));
 
-        let mut gpu_result = Ok(());
-        for mut block in from_reader {
-            if let Err(error) = sigmoid.forward_in_place(&mut block) {
-                gpu_result = Err(error);
-                break;
-            }
-            progress(block.len() as u64);
-            if to_writer.send(block).is_err() {
-                break;
-            }
-        }
+        let gpu_result = compute_blocks(sigmoid, from_reader, &to_writer, progress);
         // Closing our ends lets both workers finish whatever happened.
         drop(to_writer);
 
