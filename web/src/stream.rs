@@ -66,9 +66,10 @@ pub(crate) async fn stream<E: HostElement>(
                     .backward_into_async(&y[..count], &dy[..count], out)
                     .await?;
             }
+            // The callers pass one input to Forward and two to Backward.
             _ => {
-                return Err(Error::InvalidArgument(
-                    "wrong number of inputs for the operation".into(),
+                return Err(Error::Bug(
+                    "the browser package passed the wrong number of inputs".into(),
                 ));
             }
         }
