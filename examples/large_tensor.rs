@@ -15,7 +15,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         None => 256 << 20,
     };
     let sigmoid = Sigmoid::new()?;
-    let info = sigmoid.adapter_info();
+    let info = &sigmoid.config().adapter;
     println!(
         "adapter: {} ({:?}); {}, pieces of {} elements, {} in flight",
         info.name,

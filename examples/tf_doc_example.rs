@@ -18,7 +18,7 @@ const TENSORFLOW_BITS: [u32; 5] = [
 
 fn main() -> Result<(), wgpu_sigmoid::Error> {
     let sigmoid = Sigmoid::new()?;
-    let info = sigmoid.adapter_info();
+    let info = &sigmoid.config().adapter;
     println!("adapter: {} ({:?})", info.name, info.backend);
 
     let x = [-20.0f32, -1.0, 0.0, 1.0, 20.0];

@@ -8,7 +8,7 @@ use crate::kernel::{self, Bindings, Format, Kernels, Op};
 use crate::liveness::Liveness;
 use crate::scopes::LateErrors;
 use crate::tensor::{GpuTensor, Owner};
-use crate::{Element, Error};
+use crate::{Config, Element, Error};
 
 /// Where a [`Recorder`] records: a [`wgpu::CommandEncoder`], in a compute pass of its
 /// own, or a [`wgpu::ComputePass`] you have open, whose pipeline and bind group 0 it then
@@ -40,10 +40,8 @@ pub struct Recorder {
     pub(crate) device: wgpu::Device,
     pub(crate) queue: wgpu::Queue,
     pub(crate) kernels: Kernels,
-    /// Most workgroups per dimension of a dispatch (options, clamped to the device).
-    pub(crate) max_workgroups_per_dimension: u32,
-    /// Most elements one dispatch covers (binding and grid limits).
-    pub(crate) dispatch_elements: u64,
+    /// The instance's configuration (the dispatch limits are what recording reads).
+    pub(crate) config: Config,
     /// Whether the device is gone.
     pub(crate) liveness: Liveness,
     /// wgpu errors reported after the call that caused them returned (the web).
@@ -252,7 +250,7 @@ impl Recorder {
         element_bytes: u64,
     ) -> impl Iterator<Item = (u64, u64)> + use<> {
         let unit = (self.kernels.offset_alignment() / element_bytes).max(1);
-        let step = (self.dispatch_elements / unit * unit).max(unit);
+        let step = (self.config.dispatch_elements / unit * unit).max(unit);
         let stride = usize::try_from(step).unwrap_or(usize::MAX);
         (0..len)
             .step_by(stride)
@@ -263,7 +261,7 @@ impl Recorder {
     pub(crate) fn record(&self, recording: &mut impl Recording, dispatches: &[Bindings]) {
         recording.in_pass(&mut |pass| {
             for bindings in dispatches {
-                bindings.dispatch(pass, self.max_workgroups_per_dimension);
+                bindings.dispatch(pass, self.config.max_workgroups_per_dimension);
             }
         });
     }

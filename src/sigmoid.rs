@@ -67,11 +67,15 @@ impl Default for Options {
     }
 }
 
-/// The configuration an instance runs with: its [`Options`] resolved on its device, each
-/// within the device's limits and every choice left to the crate made.
+/// The configuration an instance runs with: the adapter chosen and its [`Options`]
+/// resolved on its device, each within the device's limits and every choice left to the
+/// crate made.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Config {
+    /// The adapter the instance runs on (for [`SigmoidBuilder::build_with_device`], the
+    /// caller's device's).
+    pub adapter: wgpu::AdapterInfo,
     /// Most elements per piece of a host call: the option, clamped to what one dispatch
     /// covers.
     pub max_chunk_elements: u64,
@@ -237,13 +241,12 @@ impl SigmoidBuilder {
         device.on_uncaptured_error(Arc::new(|error| {
             log::error!("wgpu-sigmoid: uncaptured wgpu error: {error}");
         }));
-        let info = adapter.get_info();
-        let config = Sigmoid::configure(&device, &info, self.options)?;
+        let config = Sigmoid::configure(&device, adapter.get_info(), self.options)?;
         let shape = config.dispatch_shape;
         let kernels = scopes::scoped(&device, || Kernels::new(&device, shape)).await?;
         let late_errors = LateErrors::default();
         Ok(Sigmoid::assemble(
-            (device, queue, info),
+            (device, queue),
             config,
             kernels,
             (liveness, late_errors),
@@ -269,15 +272,14 @@ impl SigmoidBuilder {
         device: wgpu::Device,
         queue: wgpu::Queue,
     ) -> Result<Sigmoid, Error> {
-        let info = device.adapter_info();
-        let config = Sigmoid::configure(&device, &info, self.options)?;
+        let config = Sigmoid::configure(&device, device.adapter_info(), self.options)?;
         let shape = config.dispatch_shape;
         // On the web a compile error is reported after this returns: the first call
         // returns it (see `LateErrors`).
         let late_errors = LateErrors::default();
         let kernels = late_errors.scoped(&device, || Kernels::new(&device, shape))?;
         Ok(Sigmoid::assemble(
-            (device, queue, info),
+            (device, queue),
             config,
             kernels,
             (Liveness::probing(), late_errors),
@@ -311,11 +313,8 @@ impl SigmoidBuilder {
 /// `-inf` gives 0, and subnormal results are not flushed.
 #[derive(Debug)]
 pub struct Sigmoid {
-    /// The device-side layer: device, queue, kernels, liveness.
+    /// The device-side layer: device, queue, kernels, configuration, liveness.
     recorder: Recorder,
-    info: wgpu::AdapterInfo,
-    /// The options resolved on the device.
-    config: Config,
     pub(crate) counters: Counters,
     /// The slots pieces go through: a ring per call in progress, reused by later calls.
     rings: Rings,
@@ -331,13 +330,13 @@ impl Sigmoid {
     /// clamped to the device, the transfer path chosen or checked, the piece length.
     fn configure(
         device: &wgpu::Device,
-        info: &wgpu::AdapterInfo,
+        adapter: wgpu::AdapterInfo,
         options: Options,
     ) -> Result<Config, Error> {
         let limits = device.limits();
         let shape = options
             .dispatch_shape
-            .unwrap_or_else(|| DispatchShape::preferred(info))
+            .unwrap_or_else(|| DispatchShape::preferred(&adapter))
             .clamped(&limits);
         let max_workgroups_per_dimension = options
             .max_workgroups_per_dimension
@@ -346,17 +345,18 @@ impl Sigmoid {
         let dispatch_elements =
             dispatch_elements(&limits, max_workgroups_per_dimension, shape.workgroup_size);
         let transfer = match options.transfer {
-            None => TransferPath::preferred(info, device.features()),
+            None => TransferPath::preferred(&adapter, device.features()),
             Some(path) if path.is_supported(device.features()) => path,
             Some(path) => {
                 return Err(Error::Unsupported(format!(
                     "transfer path {path:?} on adapter `{}`: the device lacks \
                      MAPPABLE_PRIMARY_BUFFERS",
-                    info.name
+                    adapter.name
                 )));
             }
         };
         Ok(Config {
+            adapter,
             max_chunk_elements: align_down(
                 dispatch_elements.min(options.max_chunk_elements),
                 &limits,
@@ -372,7 +372,7 @@ impl Sigmoid {
 
     /// The instance of `config` on `device`, its kernels compiled.
     fn assemble(
-        (device, queue, info): (wgpu::Device, wgpu::Queue, wgpu::AdapterInfo),
+        (device, queue): (wgpu::Device, wgpu::Queue),
         config: Config,
         kernels: Kernels,
         (liveness, late_errors): (Liveness, LateErrors),
@@ -382,16 +382,13 @@ impl Sigmoid {
                 device,
                 queue,
                 kernels,
-                max_workgroups_per_dimension: config.max_workgroups_per_dimension,
-                dispatch_elements: config.dispatch_elements,
+                owner: Owner::new(config.adapter.name.clone()),
+                config,
                 liveness,
                 late_errors,
-                owner: Owner::new(info.name.clone()),
             },
-            config,
             rings: Rings::default(),
             counters: Counters::default(),
-            info,
         }
     }
 
@@ -408,12 +405,6 @@ impl Sigmoid {
         &self.recorder
     }
 
-    /// The adapter this instance runs on.
-    #[must_use]
-    pub fn adapter_info(&self) -> &wgpu::AdapterInfo {
-        &self.info
-    }
-
     /// The device this instance runs on.
     #[must_use]
     pub fn device(&self) -> &wgpu::Device {
@@ -426,11 +417,11 @@ impl Sigmoid {
         &self.recorder.queue
     }
 
-    /// The configuration in force: the options asked for, clamped to the device, every
-    /// choice made (transfer path, dispatch shape).
+    /// The configuration in force: the adapter, and the options asked for clamped to
+    /// the device with every choice made (transfer path, dispatch shape).
     #[must_use]
     pub fn config(&self) -> &Config {
-        &self.config
+        &self.recorder.config
     }
 
     /// Frees the transfer buffers kept between calls (they are made again, at the size
@@ -563,10 +554,10 @@ impl Sigmoid {
         waiting: Waiting,
     ) -> Result<(), Error> {
         let size = size_of::<T>();
-        let wait = (self.config.timeout, waiting);
-        let piece = usize::try_from(self.config.max_chunk_elements).unwrap_or(usize::MAX);
+        let wait = (self.recorder.config.timeout, waiting);
+        let piece = usize::try_from(self.recorder.config.max_chunk_elements).unwrap_or(usize::MAX);
         let pieces = output.len().div_ceil(piece);
-        let depth = self.config.pieces_in_flight.min(pieces);
+        let depth = self.recorder.config.pieces_in_flight.min(pieces);
         if ring.len() < depth {
             ring.resize_with(depth, || None);
         }
@@ -619,7 +610,7 @@ impl Sigmoid {
                 let grown = old
                     .map_or(needed, |old| (old.capacity * 2).max(needed))
                     .min(most.max(needed));
-                let slot = Slot::new(&self.recorder.device, self.config.transfer, grown);
+                let slot = Slot::new(&self.recorder.device, self.recorder.config.transfer, grown);
                 self.counters
                     .buffers_created
                     .fetch_add(slot.buffer_count(), Ordering::Relaxed);
@@ -651,7 +642,7 @@ impl Sigmoid {
             .collect();
         let needed = stride * (uploads.len() as u64 - 1) + piece_bytes as u64;
         let len = len as u64;
-        let most = self.config.max_chunk_elements * 4 * uploads.len() as u64 + stride;
+        let most = self.recorder.config.max_chunk_elements * 4 * uploads.len() as u64 + stride;
         let slot = self.slot_of(entry, needed, most);
         slot.upload(&self.recorder.queue, &uploads)?;
         let bindings = slot.bindings(kernel, len, |input, output| {
@@ -678,7 +669,10 @@ impl Sigmoid {
         slot.record_copies(&mut encoder, needed as usize, true);
         {
             let mut compute = kernel::begin_pass(&mut encoder);
-            bindings.dispatch(&mut compute, self.config.max_workgroups_per_dimension);
+            bindings.dispatch(
+                &mut compute,
+                self.recorder.config.max_workgroups_per_dimension,
+            );
         }
         slot.record_copies(&mut encoder, piece_bytes, false);
         Ok((encoder.finish(), piece_bytes))
@@ -698,17 +692,6 @@ impl Sigmoid {
     /// Reports a failure as device loss when the device is gone.
     pub(crate) fn explain(&self, error: Error) -> Error {
         self.recorder.explain(error)
-    }
-}
-
-/// The host layer reads as its recorder too: `sigmoid.encode_forward(…)`,
-/// `sigmoid.forward_tensor(…)` and the other recording calls are
-/// [`Sigmoid::recorder`]'s, so that code written before the split keeps working.
-impl std::ops::Deref for Sigmoid {
-    type Target = Recorder;
-
-    fn deref(&self) -> &Recorder {
-        &self.recorder
     }
 }
 

@@ -32,7 +32,10 @@ fn spread(step: u32) -> Vec<f32> {
 )]
 async fn the_reference_example_gives_tensorflows_values_bit_for_bit() {
     let sigmoid = sigmoid_with_pieces_of(u64::MAX).await;
-    assert_eq!(sigmoid.adapter_info().backend, wgpu::Backend::BrowserWebGpu);
+    assert_eq!(
+        sigmoid.config().adapter.backend,
+        wgpu::Backend::BrowserWebGpu
+    );
     let y = sigmoid
         .forward_async(&[-20.0f32, -1.0, 0.0, 1.0, 20.0])
         .await

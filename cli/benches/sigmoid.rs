@@ -46,8 +46,8 @@ fn benches(c: &mut Criterion) {
     let sigmoid = Sigmoid::new().expect("a GPU adapter (or Mesa's lavapipe)");
     eprintln!(
         "adapter: {} ({:?}); transfer path: {}",
-        sigmoid.adapter_info().name,
-        sigmoid.adapter_info().backend,
+        sigmoid.config().adapter.name,
+        sigmoid.config().adapter.backend,
         sigmoid.config().transfer
     );
     group(

@@ -193,7 +193,7 @@ fn summary_line(
 ) -> String {
     let bytes = summary.elements * summary.dtype.size();
     let seconds = elapsed.as_secs_f64().max(1e-9);
-    let info = sigmoid.adapter_info();
+    let info = &sigmoid.config().adapter;
     format!(
         "wgpu-sigmoid apply: {} {} elements ({}) in {:.2} s ({:.0} Melem/s, {:.1} MiB/s read, as the progress bar counts), on {} ({:?}); stream buffers ≤ {}{}",
         summary.elements,

@@ -449,7 +449,7 @@ fn run_verify(sigmoid: &Sigmoid, stride: u32, max_ulp: u32, quiet: bool) -> Resu
     };
     out!(
         "adapter: {}\ninputs: {total} ({patterns}, plus ±0, ±inf, NaNs, ±min subnormal)",
-        adapter::describe(sigmoid.adapter_info())
+        adapter::describe(&sigmoid.config().adapter)
     )?;
     let bar = progress::bar(total, false, quiet);
     // Several pieces per call, so that transfers overlap the kernel.

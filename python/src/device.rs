@@ -134,7 +134,7 @@ impl Device {
     /// The adapter this device runs on, as a dict (see `adapters`).
     #[getter]
     fn adapter<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        describe(py, self.sigmoid.adapter_info())
+        describe(py, &self.sigmoid.config().adapter)
     }
 
     /// `y = sigmoid(x)`, or in place when `y` is `x`. Both contiguous in the same order,

@@ -16,7 +16,7 @@ pub fn gpu() -> Option<&'static Sigmoid> {
     let result = SIGMOID.get_or_init(|| {
         let result = Sigmoid::new();
         if let Ok(s) = &result {
-            let info = s.adapter_info();
+            let info = &s.config().adapter;
             eprintln!(
                 "GPU tests run on: {} ({:?}, {:?})",
                 info.name, info.backend, info.device_type

@@ -325,7 +325,7 @@ fn timer_features_are_requested_only_when_asked_for() {
         .features(adapter::TIMER_FEATURES)
         .build()
         .unwrap();
-    let info = timed.adapter_info();
+    let info = &timed.config().adapter;
     let software = info.device_type == wgpu::DeviceType::Cpu
         && matches!(info.backend, wgpu::Backend::Vulkan | wgpu::Backend::Gl);
     if software {

@@ -42,7 +42,7 @@ fn supported_paths() -> Vec<TransferPath> {
         return Vec::new();
     };
     let features = shared.device().features();
-    let info = shared.adapter_info();
+    let info = &shared.config().adapter;
     if info.backend == wgpu::Backend::Vulkan && info.device_type == wgpu::DeviceType::Cpu {
         assert!(
             TransferPath::Mapped.is_supported(features),

@@ -149,7 +149,7 @@ fn kernel_matches_its_cpu_mirror_bit_for_bit() {
                 .all(|(&x, &y)| cpu::mirror::sigmoid_with(x, arith).to_bits() == y.to_bits())
         })
         .collect();
-    let adapter = &sigmoid.adapter_info().name;
+    let adapter = &sigmoid.config().adapter.name;
     eprintln!("{adapter}: mirror modes matching the kernel: {matching:?}");
     if adapter.contains("llvmpipe") {
         assert!(

@@ -76,7 +76,7 @@ fn adapter_choices_that_match_nothing_name_the_value_and_what_exists() {
         .output()
         .unwrap();
     assert_fails_with(&name, "no-such-adapter");
-    assert_fails_with(&name, &sigmoid.adapter_info().name);
+    assert_fails_with(&name, &sigmoid.config().adapter.name);
     let name_env = command(&["verify", "--stride", "65537"])
         .env("WGPU_ADAPTER_NAME", "no-such-adapter")
         .output()
@@ -95,8 +95,8 @@ fn adapter_choices_that_match_nothing_name_the_value_and_what_exists() {
         }
     }
     // `--adapter` filters `info`.
-    let backend = format!("{:?}", sigmoid.adapter_info().backend);
-    let filtered = command(&["--adapter", &sigmoid.adapter_info().name, "info"])
+    let backend = format!("{:?}", sigmoid.config().adapter.backend);
+    let filtered = command(&["--adapter", &sigmoid.config().adapter.name, "info"])
         .env_remove("WGPU_BACKEND")
         .output()
         .unwrap();
@@ -107,7 +107,7 @@ fn adapter_choices_that_match_nothing_name_the_value_and_what_exists() {
     assert!(
         listed
             .iter()
-            .all(|l| l.contains(&sigmoid.adapter_info().name)),
+            .all(|l| l.contains(&sigmoid.config().adapter.name)),
         "{stdout}"
     );
     let _ = backend;
