@@ -18,6 +18,8 @@ echo "=== wasm32: clippy -D warnings (the library, its browser test, the package
   -p wgpu-sigmoid --lib --test web -- -D warnings
 "${web_cargo[@]}" clippy --release "${build_std[@]}" --target "$web_target" \
   -p wgpu-sigmoid-web --all-targets -- -D warnings
+"${web_cargo[@]}" clippy --release "${build_std[@]}" --target "$web_target" \
+  -p wgpu-sigmoid-web --all-targets --features bench -- -D warnings
 
 echo "=== wasm32: tests/web.rs in headless Chromium (WebGPU on SwiftShader) ==="
 # webdriver.json (beside Cargo.toml) gives Chromium --enable-unsafe-webgpu: WebGPU is
@@ -36,6 +38,9 @@ timeout 600 python3 web/tests/run.py index.html --screenshot target/web-demo.png
 echo "=== the browser benchmark (web/bench.html): figures for BENCHMARKS.md, no thresholds ==="
 # Speed is checked by benchmarks, not by tests: this prints this run's figures (ours and
 # the page's naive kernel, end to end and resident; the naive kernel's accuracy sweep).
+# The page needs the package's benchmark hook, which the package as shipped (tested above)
+# lacks: built again with it.
+scripts/build-web.sh --features bench
 timeout 600 python3 web/tests/run.py bench.html --json target/web-bench.json
 echo "=== without WebGPU (Chromium without --enable-unsafe-webgpu): a NoAdapter error that says so ==="
 timeout 300 python3 web/tests/run.py tests/no-webgpu.html --without-webgpu

@@ -10,7 +10,7 @@ use crate::errors::{GpuError, Thrown};
 /// The four strings of a `GPUAdapterInfo`, as the module reports an adapter.
 const INFO_FIELDS: [&str; 4] = ["vendor", "architecture", "device", "description"];
 
-fn get(object: &JsValue, key: &str) -> JsValue {
+pub(crate) fn get(object: &JsValue, key: &str) -> JsValue {
     Reflect::get(object, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
@@ -111,15 +111,4 @@ pub(crate) async fn adapters() -> Result<js_sys::Array, Thrown> {
         }
     }
     Ok(found)
-}
-
-/// `performance.now()`: milliseconds, at the resolution the browser gives.
-pub(crate) fn now() -> f64 {
-    let performance = get(&js_sys::global(), "performance");
-    get(&performance, "now")
-        .dyn_into::<js_sys::Function>()
-        .ok()
-        .and_then(|now| now.call0(&performance).ok())
-        .and_then(|t| t.as_f64())
-        .unwrap_or_else(js_sys::Date::now)
 }

@@ -16,6 +16,8 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod arrays;
+#[cfg(feature = "bench")]
+mod bench;
 mod errors;
 mod info;
 mod stream;
@@ -45,7 +47,7 @@ export interface AdapterInfo {
 /// does, some time later).
 #[wasm_bindgen]
 pub struct Sigmoid {
-    inner: wgpu_sigmoid::Sigmoid,
+    pub(crate) inner: wgpu_sigmoid::Sigmoid,
     adapter: JsValue,
 }
 
@@ -119,36 +121,6 @@ impl Sigmoid {
             Floats::F32(y) => self.backward_new::<f32>(y, &dy).await?.into(),
             Floats::F16(y) => self.backward_new::<f16>(y, &dy).await?.into(),
         })
-    }
-
-    /// Times `iterations` forwards of `length` float32 elements on buffers that stay on
-    /// the device (the benchmark page's "resident" row): each submitted alone and
-    /// waited for (`onSubmittedWorkDone`), after one untimed warm-up. Milliseconds per
-    /// forward, one per iteration, by `performance.now()`.
-    #[wasm_bindgen(js_name = timeResident)]
-    pub async fn time_resident(&self, length: u32, iterations: u32) -> Result<Vec<f64>, Thrown> {
-        let x: Vec<f32> = (0..length)
-            .map(|i| ((i % 4001) as f32 - 2000.0) / 50.0)
-            .collect();
-        let input = self.inner.upload(&x)?;
-        let output = self.inner.zeros::<f32>(u64::from(length))?;
-        let mut times = Vec::new();
-        for iteration in 0..=iterations {
-            let started = info::now();
-            self.inner.recorder().forward_tensor(&input, &output)?;
-            let (sender, receiver) = futures_intrusive::channel::shared::oneshot_channel();
-            self.inner.queue().on_submitted_work_done(move || {
-                // The receiver is awaited just below; nothing to do if it went away.
-                let _ = sender.send(());
-            });
-            receiver.receive().await;
-            if iteration > 0 {
-                times.push(info::now() - started);
-            }
-        }
-        // Errors the browser reported late (see the library's web notes) come out here.
-        self.inner.download_async(&output).await?;
-        Ok(times)
     }
 
     /// The adapter: `{ vendor, architecture, device, description }`, as the browser

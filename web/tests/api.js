@@ -66,6 +66,9 @@ export async function run(log) {
   check("adapter is { vendor, architecture, device, description }",
     ["vendor", "architecture", "device", "description"].every((k) => typeof info[k] === "string"),
     JSON.stringify(info));
+  const surface = Object.getOwnPropertyNames(Sigmoid.prototype).filter((k) => k !== "constructor");
+  check("the package as shipped has no benchmark hook (timeResident is bench-only)",
+    !surface.includes("timeResident"), JSON.stringify(surface));
   const listed = await adapters();
   check("adapters() lists at least one adapter", listed.length >= 1, JSON.stringify(listed));
 
