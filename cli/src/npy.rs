@@ -280,8 +280,8 @@ pub fn read(reader: &mut impl Read) -> Result<Array, NpyError> {
     })
 }
 
-/// Streams the data section of a `.npy` file in blocks, widened to `f32`, and notices
-/// where it is shorter or longer than the header says.
+/// Streams the data section of a `.npy` file in blocks (as stored; for the tests, widened
+/// to `f32`), and notices where it is shorter or longer than the header says.
 #[derive(Debug)]
 pub struct DataReader<R> {
     reader: R,
@@ -289,8 +289,6 @@ pub struct DataReader<R> {
     shape: Vec<u64>,
     expected_bytes: u64,
     read_bytes: u64,
-    /// `f16` bytes before widening.
-    scratch: Vec<u8>,
 }
 
 impl<R: Read> DataReader<R> {
@@ -307,7 +305,6 @@ impl<R: Read> DataReader<R> {
             // where the data ends.
             expected_bytes: header.data_bytes().unwrap_or(u64::MAX),
             read_bytes: 0,
-            scratch: Vec::new(),
         })
     }
 
@@ -323,7 +320,10 @@ impl<R: Read> DataReader<R> {
         self.dtype
     }
 
-    /// Fills `out` with the next `out.len()` elements (at most [`Self::remaining`]).
+    /// Fills `out` with the next `out.len()` elements (at most [`Self::remaining`]),
+    /// widened to `f32`: for the tests (the tool streams each dtype as it is, by
+    /// [`Self::read_raw`]).
+    #[cfg(any(test, feature = "test-support"))]
     pub fn read(&mut self, out: &mut [f32]) -> Result<(), NpyError> {
         let elements = (out.len() as u64).min(self.remaining());
         let out = &mut out[..usize::try_from(elements).unwrap_or(usize::MAX)];
@@ -331,14 +331,14 @@ impl<R: Read> DataReader<R> {
             // Already the file's own type.
             Dtype::F32 => self.read_raw(out)?,
             Dtype::F16 | Dtype::Bf16 => {
-                self.scratch.resize(out.len() * 2, 0);
-                let got = read_fully(&mut self.reader, &mut self.scratch)?;
+                let mut stored = vec![0u8; out.len() * 2];
+                let got = read_fully(&mut self.reader, &mut stored)?;
                 self.count(got, out.len() * 2)?;
                 let widen = match self.dtype {
                     Dtype::Bf16 => |b: [u8; 2]| half::bf16::from_le_bytes(b).to_f32(),
                     _ => |b: [u8; 2]| half::f16::from_le_bytes(b).to_f32(),
                 };
-                for (x, b) in out.iter_mut().zip(self.scratch.chunks_exact(2)) {
+                for (x, b) in out.iter_mut().zip(stored.chunks_exact(2)) {
                     *x = widen([b[0], b[1]]);
                 }
             }
@@ -484,11 +484,12 @@ pub fn write(
     DataWriter::new(dtype).write(writer, data)
 }
 
-/// Writes elements in a `.npy` dtype, rounding `f32` to nearest-even for `f16`.
+/// Writes elements in a `.npy` dtype (and, for the tests, `f32` rounded to
+/// nearest-even to a 16-bit dtype).
 #[derive(Debug)]
 pub struct DataWriter {
     dtype: Dtype,
-    /// `f16` bytes after narrowing.
+    /// Bytes on their way out: swapped to little-endian on a big-endian host, or narrowed.
     scratch: Vec<u8>,
 }
 
@@ -509,6 +510,13 @@ impl DataWriter {
         writer: &mut impl Write,
         data: &[T],
     ) -> Result<(), NpyError> {
+        if size_of::<T>() as u64 != self.dtype.size() {
+            return Err(NpyError::BadHeader(format!(
+                "{}-byte elements written to a {} file",
+                size_of::<T>(),
+                self.dtype
+            )));
+        }
         let bytes: &[u8] = bytemuck::cast_slice(data);
         if cfg!(target_endian = "little") {
             writer.write_all(bytes)?;
@@ -522,7 +530,9 @@ impl DataWriter {
         Ok(())
     }
 
-    /// Writes `data` as little-endian elements of this writer's dtype.
+    /// Writes `data` as little-endian elements of this writer's dtype, rounded to it:
+    /// for the tests (the tool writes each dtype as it is, by [`Self::write_raw`]).
+    #[cfg(any(test, feature = "test-support"))]
     pub fn write(&mut self, writer: &mut impl Write, data: &[f32]) -> Result<(), NpyError> {
         match self.dtype {
             // Already the file's own type.
@@ -789,6 +799,22 @@ mod tests {
             read(&mut bytes.as_slice()).unwrap().data,
             [1.0, 1.0 + 2f32.powi(-9)]
         );
+    }
+
+    #[test]
+    fn raw_elements_must_have_the_files_element_size() {
+        let mut bytes = Vec::new();
+        write(&mut bytes, &[2], Dtype::F16, &[1.0, 2.0]).unwrap();
+        let mut input = bytes.as_slice();
+        let header = read_header(&mut input).unwrap();
+        let mut reader = DataReader::new(input, &header).unwrap();
+        let error = reader.read_raw(&mut [0f32; 2]).unwrap_err();
+        assert!(error.to_string().contains("4-byte elements"), "{error}");
+        reader.read_raw(&mut [0u16; 2]).unwrap();
+        let mut writer = DataWriter::new(Dtype::F32);
+        let error = writer.write_raw(&mut Vec::new(), &[0u16; 2]).unwrap_err();
+        assert!(error.to_string().contains("2-byte elements"), "{error}");
+        writer.write_raw(&mut Vec::new(), &[0f32; 2]).unwrap();
     }
 
     #[test]
