@@ -1,7 +1,9 @@
 // The JavaScript API in a real browser: every check is a { name, ok, detail } the
 // driver (run.py) reports, and fails on. The references are computed here in float64
 // and rounded once (Math.fround, Math.f16round, and a bfloat16 rounding below).
-import init, { Sigmoid, GpuError, adapters } from "../pkg/wgpu_sigmoid.js";
+// The package by its name, as a user imports it: the page's import map says where it is
+// (web/pkg here; node_modules for the installed tarball, scripts/package-check.sh).
+import init, { Sigmoid, GpuError, adapters } from "wgpu-sigmoid";
 
 const checks = [];
 function check(name, ok, detail = "") {

@@ -98,9 +98,11 @@ def main() -> int:
     parser.add_argument("--json", type=Path)
     parser.add_argument("--without-webgpu", action="store_true",
                         help="start Chromium without --enable-unsafe-webgpu")
+    parser.add_argument("--root", type=Path, default=WEB,
+                        help="the folder served (default web/; the page is relative to it)")
     args = parser.parse_args()
 
-    if not (WEB / "pkg" / "wgpu_sigmoid.js").exists():
+    if args.root == WEB and not (WEB / "pkg" / "wgpu_sigmoid.js").exists():
         print("run.py: web/pkg is missing: run scripts/build-web.sh first", file=sys.stderr)
         return 2
     chromedriver = shutil.which("chromedriver")
@@ -108,7 +110,7 @@ def main() -> int:
         print("run.py: chromedriver not found (apt-get install chromium chromium-driver)",
               file=sys.stderr)
         return 2
-    server, http_port = serve(WEB)
+    server, http_port = serve(args.root)
     driver_port = free_port()
     driver_process = subprocess.Popen([chromedriver, f"--port={driver_port}"],
                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
