@@ -10,7 +10,7 @@
 //! shader's own files compose by.
 //!
 //! ```text
-//! WGPU_BACKEND=vulkan cargo run --release --example f16_conversion_probe
+//! WGPU_BACKEND=vulkan cargo run --release -p wgpu-sigmoid-cli --example f16_conversion_probe
 //! ```
 use std::time::Instant;
 use wgpu_sigmoid::SIGMOID_WGSL;
