@@ -10,6 +10,7 @@ mod lost;
 mod pending;
 mod properties;
 mod readme;
+mod release;
 mod reliability;
 mod shaders;
 pub mod tensor;
