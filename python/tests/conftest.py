@@ -22,4 +22,7 @@ def instance():
 
 
 def pytest_report_header(config):
-    return f"wgpu_sigmoid on {wgpu_sigmoid.Sigmoid().adapter}"
+    # Where the package came from: the source tree's build, or an installed wheel
+    # (scripts/package-check.sh looks for its virtual environment here).
+    return (f"wgpu_sigmoid {wgpu_sigmoid.__version__} from {wgpu_sigmoid.__file__} "
+            f"on {wgpu_sigmoid.Sigmoid().adapter}")

@@ -25,7 +25,7 @@ def test_public_names_and_signatures():
 
 def test_version_is_the_crates():
     cargo = open(os.path.join(os.path.dirname(__file__), "..", "..", "Cargo.toml")).read()
-    workspace_version = re.search(r'\[workspace\.package\]\nversion = "([^"]+)"', cargo)[1]
+    workspace_version = re.search(r'\[workspace\.package\][^\[]*?\nversion = "([^"]+)"', cargo)[1]
     assert wgpu_sigmoid.__version__ == workspace_version
 
 
