@@ -20,6 +20,9 @@ echo "=== wasm32: clippy -D warnings (the library, its browser test, the package
   -p wgpu-sigmoid-web --all-targets -- -D warnings
 "${web_cargo[@]}" clippy --release "${build_std[@]}" --target "$web_target" \
   -p wgpu-sigmoid-web --all-targets --features bench -- -D warnings
+echo "=== wasm32: the library's docs (docs.rs builds them for wasm32 too) ==="
+RUSTDOCFLAGS="-D warnings" "${web_cargo[@]}" doc --no-deps "${build_std[@]}" \
+  --target "$web_target" -p wgpu-sigmoid
 
 echo "=== wasm32: tests/web.rs in headless Chromium (WebGPU on SwiftShader) ==="
 # webdriver.json (beside Cargo.toml) gives Chromium --enable-unsafe-webgpu: WebGPU is

@@ -52,7 +52,8 @@ pub struct Recorder {
 
 impl Recorder {
     /// Submits `output = sigmoid(input)` (same length and type) and returns without
-    /// waiting; a later [`Sigmoid::download`](crate::Sigmoid::download) sees the result.
+    /// waiting; a later [`Sigmoid::download_async`](crate::Sigmoid::download_async) (or
+    /// the blocking `download`) sees the result.
     /// The same tensor as both works in place.
     ///
     /// # Errors
@@ -67,7 +68,8 @@ impl Recorder {
     }
 
     /// Submits the gradient `dx = dy · y · (1 − y)` of three tensors of the same length
-    /// (as [`Sigmoid::backward`](crate::Sigmoid::backward)) and returns without waiting.
+    /// (as [`Sigmoid::backward_async`](crate::Sigmoid::backward_async)) and returns without
+    /// waiting.
     ///
     /// # Errors
     ///

@@ -103,8 +103,8 @@ pub(crate) struct Counters {
     pub(crate) submissions: AtomicU64,
 }
 
-/// How to make a [`Sigmoid`]: which adapter, which [`Options`]; then [`build`] (blocks),
-/// [`build_async`], or [`build_with_device`] on a device you own.
+/// How to make a [`Sigmoid`]: which adapter, which [`Options`]; then `build` (blocks; not
+/// on the web), [`build_async`], or [`build_with_device`] on a device you own.
 ///
 /// Unset adapter choices follow `WGPU_BACKEND`, `WGPU_ADAPTER_NAME` and
 /// `WGPU_POWER_PREF`; set ones override them.
@@ -119,7 +119,6 @@ pub(crate) struct Counters {
 /// # }
 /// ```
 ///
-/// [`build`]: SigmoidBuilder::build
 /// [`build_async`]: SigmoidBuilder::build_async
 /// [`build_with_device`]: SigmoidBuilder::build_with_device
 #[derive(Clone, Debug, Default)]
@@ -226,7 +225,7 @@ impl SigmoidBuilder {
     }
 
     /// Opens the adapter, creates a device on it and compiles the kernels, without
-    /// blocking (the only way on the web; [`SigmoidBuilder::build`] blocks on it).
+    /// blocking (the only way on the web; `SigmoidBuilder::build` blocks on it).
     ///
     /// # Errors
     ///
@@ -432,7 +431,7 @@ impl Sigmoid {
     }
 
     /// `sigmoid(x)` into a new vector, without blocking: while the GPU works the future
-    /// is pending, so its executor runs other tasks. [`Sigmoid::forward`] is the
+    /// is pending, so its executor runs other tasks. `Sigmoid::forward` is the
     /// blocking form (not on the web).
     ///
     /// Natively, each piece's `Queue::submit` and its wait in `wgpu::Device::poll` run
@@ -478,8 +477,8 @@ impl Sigmoid {
     }
 
     /// The gradient `dx = dy · y · (1 − y)` into a new vector, without blocking (see
-    /// [`Sigmoid::forward_async`]; the blocking form, [`Sigmoid::backward`], says how
-    /// it is computed).
+    /// [`Sigmoid::forward_async`]; the blocking form, `Sigmoid::backward`, says how it
+    /// is computed).
     ///
     /// # Errors
     ///

@@ -27,7 +27,8 @@ pub const TENSOR_USAGES: wgpu::BufferUsages = wgpu::BufferUsages::STORAGE
 ///
 /// Apply sigmoid with [`Recorder::forward_tensor`](crate::Recorder::forward_tensor) (the same tensor twice: in place)
 /// or, batched with other work in your own encoder, [`Recorder::encode_forward`](crate::Recorder::encode_forward); read it back
-/// with [`Sigmoid::download`]. Cloning a tensor clones the handle, not the data.
+/// with [`Sigmoid::download_async`] (or the blocking `download`). Cloning a tensor
+/// clones the handle, not the data.
 ///
 /// ```
 /// # fn main() -> Result<(), wgpu_sigmoid::Error> {
@@ -52,7 +53,7 @@ pub struct GpuTensor<T: Element = f32> {
 
 impl<T: Element> GpuTensor<T> {
     /// A view of `len` elements of your `buffer` from byte `offset`, for `sigmoid`'s
-    /// calls that take tensors ([`Recorder::encode_forward`](crate::Recorder::encode_forward), [`Sigmoid::download`], …), and for
+    /// calls that take tensors ([`Recorder::encode_forward`](crate::Recorder::encode_forward), [`Sigmoid::download_async`], …), and for
     /// no other instance's. `buffer` must belong to `sigmoid`'s device (wgpu cannot tell
     /// a buffer's device; a wrong one is wgpu's undefined behaviour).
     ///
@@ -227,7 +228,7 @@ impl Sigmoid {
     }
 
     /// The elements of `tensor`, after all work submitted so far, without blocking
-    /// (see [`Sigmoid::forward_async`]; [`Sigmoid::download`] is the blocking form).
+    /// (see [`Sigmoid::forward_async`]; `Sigmoid::download` is the blocking form).
     ///
     /// # Errors
     ///
