@@ -232,16 +232,13 @@ impl Device {
         let mut dx = typed::<T>(dx)?.try_readwrite().map_err(busy)?;
         let (y, dy) = (contiguous(y.as_slice())?, contiguous(dy.as_slice())?);
         let dx = contiguous(dx.as_slice_mut())?;
-        // Blocks of the pieces one call keeps in flight, with a check for signals
-        // between them (written before the library's `backward_async` existed; moving
-        // to it, as forward did, is left for later).
-        let block = self
-            .one_piece()
-            .saturating_mul(self.sigmoid.config().pieces_in_flight);
-        let result = interrupt::in_blocks(py, dx.len(), block, |range| {
-            let (y, dy) = (&y[range.clone()], &dy[range.clone()]);
-            self.sigmoid.backward_into(y, dy, &mut dx[range])
-        })?;
+        // As forward: a call longer than one piece runs the async form, polled here with
+        // a check for signals between polls, so that Ctrl-C stops it within a moment.
+        let result = if dx.len() > self.one_piece() {
+            interrupt::run(py, self.sigmoid.backward_into_async(y, dy, dx))?
+        } else {
+            py.detach(|| self.sigmoid.backward_into(y, dy, dx))
+        };
         result.map_err(|e| to_python(py, &e))
     }
 }

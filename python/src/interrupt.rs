@@ -56,27 +56,3 @@ where
         }
     }
 }
-
-/// Runs `piece` on each block of `len` elements in turn (blocks of `block` elements,
-/// the GIL released during each), checking for signals between blocks: for the calls
-/// not run through an async form (the gradient). Returns the first error.
-pub(crate) fn in_blocks(
-    py: Python<'_>,
-    len: usize,
-    block: usize,
-    mut piece: impl FnMut(std::ops::Range<usize>) -> Result<(), Error> + Send,
-) -> PyResult<Result<(), Error>> {
-    let block = block.max(1);
-    let mut start = 0;
-    while start < len {
-        let end = len.min(start.saturating_add(block));
-        if let Err(error) = py.detach(|| piece(start..end)) {
-            return Ok(Err(error));
-        }
-        start = end;
-        if start < len {
-            py.check_signals()?;
-        }
-    }
-    Ok(Ok(()))
-}
