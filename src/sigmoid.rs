@@ -553,10 +553,10 @@ impl Sigmoid {
         waiting: Waiting,
     ) -> Result<(), Error> {
         let size = size_of::<T>();
-        let wait = (self.recorder.config.timeout, waiting);
-        let piece = usize::try_from(self.recorder.config.max_chunk_elements).unwrap_or(usize::MAX);
+        let wait = (self.config().timeout, waiting);
+        let piece = usize::try_from(self.config().max_chunk_elements).unwrap_or(usize::MAX);
         let pieces = output.len().div_ceil(piece);
-        let depth = self.recorder.config.pieces_in_flight.min(pieces);
+        let depth = self.config().pieces_in_flight.min(pieces);
         if ring.len() < depth {
             ring.resize_with(depth, || None);
         }
@@ -609,7 +609,7 @@ impl Sigmoid {
                 let grown = old
                     .map_or(needed, |old| (old.capacity * 2).max(needed))
                     .min(most.max(needed));
-                let slot = Slot::new(&self.recorder.device, self.recorder.config.transfer, grown);
+                let slot = Slot::new(&self.recorder.device, self.config().transfer, grown);
                 self.counters
                     .buffers_created
                     .fetch_add(slot.buffer_count(), Ordering::Relaxed);
@@ -641,7 +641,7 @@ impl Sigmoid {
             .collect();
         let needed = stride * (uploads.len() as u64 - 1) + piece_bytes as u64;
         let len = len as u64;
-        let most = self.recorder.config.max_chunk_elements * 4 * uploads.len() as u64 + stride;
+        let most = self.config().max_chunk_elements * 4 * uploads.len() as u64 + stride;
         let slot = self.slot_of(entry, needed, most);
         slot.upload(&self.recorder.queue, &uploads)?;
         let bindings = slot.bindings(kernel, len, |input, output| {
@@ -666,13 +666,8 @@ impl Sigmoid {
                     label: Some("wgpu-sigmoid.forward"),
                 });
         slot.record_copies(&mut encoder, needed as usize, true);
-        {
-            let mut compute = kernel::begin_pass(&mut encoder);
-            bindings.dispatch(
-                &mut compute,
-                self.recorder.config.max_workgroups_per_dimension,
-            );
-        }
+        self.recorder
+            .record(&mut encoder, std::slice::from_ref(&bindings));
         slot.record_copies(&mut encoder, piece_bytes, false);
         Ok((encoder.finish(), piece_bytes))
     }
