@@ -1,7 +1,7 @@
 //! For this repository's tests and tools, behind the `test-support` feature; not part
 //! of the library's API (no promise of stability): the counters that prove the hot path
-//! allocates nothing, and the workgroup-grid arithmetic the benchmarks' own kernels
-//! share with the library's.
+//! allocates nothing, and the library's workgroup grid, dispatch split and wait, which
+//! the benchmarks' own kernels share with it.
 
 use std::sync::atomic::Ordering;
 

@@ -498,8 +498,8 @@ pub fn run_with_progress(
     // `with_references` puts the sigmoid kernel first and the copy kernel second.
     let kernel = medians[0];
     let copy = medians[1];
-    let info = &sigmoid.config().adapter;
     let config = sigmoid.config();
+    let info = &config.adapter;
     let shape = config.dispatch_shape;
     Ok(Report {
         adapter: info.name.clone(),
